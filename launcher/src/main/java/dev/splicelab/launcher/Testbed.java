@@ -1,0 +1,200 @@
+package dev.splicelab.launcher;
+
+import dev.splicelab.launcher.fleet.KafkaBroker;
+import dev.splicelab.launcher.fleet.ServiceFleet;
+import dev.splicelab.launcher.report.CellResult;
+import dev.splicelab.launcher.report.ConsoleTable;
+import dev.splicelab.launcher.report.ReportWriter;
+import dev.splicelab.launcher.report.RunReport;
+import dev.splicelab.launcher.run.RunDriver;
+import dev.splicelab.launcher.scenario.Scenario;
+import dev.splicelab.launcher.scenario.ScenarioException;
+import dev.splicelab.launcher.scenario.ScenarioLoader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The `testbed` command line. */
+@Command(name = "testbed", mixinStandardHelpOptions = true, version = "splicelab 0.1.0",
+    description = "splicelab: measures what zero-copy file -> pipe -> socket transfers deliver when the file changes under them.",
+    subcommands = {Testbed.Run.class, Testbed.Scenarios.class, CommandLine.HelpCommand.class})
+public final class Testbed implements Runnable {
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"));
+    System.setProperty("java.awt.headless", "true");
+    System.exit(commandLine().execute(args));
+  }
+
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new Testbed());
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("testbed: " + (e instanceof ScenarioException || e instanceof IllegalArgumentException
+          || e instanceof IllegalStateException ? e.getMessage() : e.toString()));
+      return 1;
+    });
+    return cl;
+  }
+
+  /** The repository root: -Dsplicelab.home (set by ./testbed) or the working directory. */
+  static Path home() {
+    return Path.of(System.getProperty("splicelab.home", ".")).toAbsolutePath().normalize();
+  }
+
+  @Command(name = "run", mixinStandardHelpOptions = true,
+      description = "Run a scenario: start Kafka (embedded unless --kafka) and the five services, run every cell, "
+          + "write runs/<scenario>/<timestamp>/ (summary.json, report.html) and print the result table.")
+  static final class Run implements Callable<Integer> {
+    @Option(names = "--scenario", required = true, paramLabel = "NAME|FILE",
+        description = "A built-in scenario name (see `testbed scenarios`) or a path to a scenario YAML file.")
+    String scenario;
+
+    @Option(names = "--seed", defaultValue = "42", paramLabel = "N",
+        description = "Seed of every workload random generator (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--duration", paramLabel = "D", converter = DurationConverter.class,
+        description = "Override the scenario's cell duration, e.g. 10s, 500ms, 2m (1s to 1h).")
+    Duration duration;
+
+    @Option(names = "--warmup", defaultValue = "5", paramLabel = "SECONDS",
+        description = "Unmeasured load before the first cell, so no cell runs on cold JVMs, 0 to 600 (default: ${DEFAULT-VALUE}).")
+    int warmupSeconds;
+
+    @Option(names = "--kafka", paramLabel = "HOST:PORT",
+        description = "Use this external Kafka broker instead of the embedded KRaft broker.")
+    String kafka;
+
+    @Option(names = "--runs-dir", defaultValue = "runs", paramLabel = "DIR",
+        description = "Where run directories go, relative to the repository root (default: ${DEFAULT-VALUE}).")
+    Path runsDir;
+
+    @Override
+    public Integer call() throws Exception {
+      if (kafka != null && !kafka.matches("[^:\\s]+:\\d{1,5}")) {
+        throw new IllegalArgumentException("--kafka: must be HOST:PORT, got '" + kafka + "'");
+      }
+      if (warmupSeconds < 0 || warmupSeconds > 600) {
+        throw new IllegalArgumentException("--warmup: must be between 0 and 600 seconds, got " + warmupSeconds);
+      }
+      Scenario sc = ScenarioLoader.resolve(scenario);
+      if (duration != null) {
+        sc = new Scenario(sc.name(), sc.description(), duration, sc.strategies(), sc.file(), sc.transfers(), sc.link(), sc.mutations());
+      }
+      Path runs = runsDir.isAbsolute() ? runsDir : home().resolve(runsDir);
+      RunOutcome o = execute(sc, seed, kafka, Duration.ofSeconds(warmupSeconds), runs, System.out, Clock.systemUTC());
+      System.out.println();
+      System.out.println(ConsoleTable.render(o.report().cells()));
+      System.out.printf("wall time %.1f s; results in %s (report.html, summary.json)%n", o.report().wallSeconds(), o.runDir());
+      return 0;
+    }
+  }
+
+  /** The run's report and where it was written. */
+  public record RunOutcome(RunReport report, Path runDir) {}
+
+  /** Runs a resolved scenario end to end; used by `run` and by the integration test. */
+  public static RunOutcome execute(Scenario sc, long seed, String kafka, Duration warmup, Path runsDir, PrintStream out,
+      Clock clock)
+      throws IOException {
+    Instant startedAt = clock.instant();
+    String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(startedAt);
+    Path runDir = runsDir.resolve(sc.name()).resolve(stamp);
+    for (int i = 1; Files.exists(runDir); i++) {
+      runDir = runsDir.resolve(sc.name()).resolve(stamp + "-" + i);
+    }
+    Files.createDirectories(runDir);
+    Files.writeString(runDir.resolve("scenario.yaml"), ScenarioLoader.toYaml(sc));
+    String runId = sc.name() + "-" + runDir.getFileName();
+    long t0 = System.nanoTime();
+    boolean interactive = System.console() != null && out == System.out;
+    out.printf("splicelab: scenario %s, seed %d, %d cells of %d s; run %s%n", sc.name(), seed, sc.strategies().size(),
+        sc.cellDuration().toSeconds(), runDir);
+    out.println(kafka == null ? "starting embedded Kafka (KRaft)..." : "using Kafka at " + kafka + "...");
+    List<CellResult> cells;
+    String kafkaInfo;
+    try (KafkaBroker broker = KafkaBroker.start(kafka)) {
+      kafkaInfo = broker.describe();
+      out.printf("Kafka ready (%s); starting 5 services (logs in %s)...%n", kafkaInfo, runDir.resolve("logs"));
+      long s0 = System.nanoTime();
+      try (ServiceFleet fleet = ServiceFleet.start(home(), broker.bootstrap(), runDir.resolve("logs"), runDir.resolve("storage"),
+          Duration.ofSeconds(180))) {
+        out.printf("services healthy after %.1f s: %s%n", (System.nanoTime() - s0) / 1e9, fleet.endpoints());
+        try (RunDriver driver = new RunDriver(fleet, out, clock, interactive)) {
+          cells = driver.run(sc, runId, seed, warmup);
+        }
+      }
+    }
+    RunReport report = new RunReport(runId, sc.name(), sc.description(), seed, startedAt, (System.nanoTime() - t0) / 1e9,
+        kafkaInfo, System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
+        System.getProperty("os.name") + " " + System.getProperty("os.version") + ", " + Runtime.getRuntime().availableProcessors() + " cores",
+        cells);
+    ReportWriter.write(report, runDir);
+    Path latest = runsDir.resolve("latest");
+    Files.deleteIfExists(latest);
+    try {
+      Files.createSymbolicLink(latest, runsDir.relativize(runDir));
+    } catch (UnsupportedOperationException | IOException e) {
+      Files.writeString(latest, runDir.toString());
+    }
+    return new RunOutcome(report, runDir);
+  }
+
+  @Command(name = "scenarios", mixinStandardHelpOptions = true, description = "List the built-in scenarios.")
+  static final class Scenarios implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      for (String name : ScenarioLoader.builtInNames()) {
+        Scenario s = ScenarioLoader.builtIn(name);
+        System.out.printf("%-12s %s x %s, %s%n  %s%n", name, s.strategies(), s.cellDuration().toSeconds() + " s",
+            s.file().profile() + " " + (s.file().sizeBytes() >> 10) + " KiB", s.description());
+      }
+      return 0;
+    }
+  }
+
+  /** Parses 500ms, 10s, 2m, 1h (1 s to 1 h). */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    private static final Pattern P = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+    @Override
+    public Duration convert(String value) {
+      Matcher m = P.matcher(value.trim());
+      if (!m.matches()) {
+        throw new CommandLine.TypeConversionException("must be a number followed by ms, s, m or h (e.g. 30s), got '" + value + "'");
+      }
+      long n = Long.parseLong(m.group(1));
+      Duration d = switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(n);
+        case "s" -> Duration.ofSeconds(n);
+        case "m" -> Duration.ofMinutes(n);
+        default -> Duration.ofHours(n);
+      };
+      if (d.compareTo(Duration.ofSeconds(1)) < 0 || d.compareTo(Duration.ofHours(1)) > 0) {
+        throw new CommandLine.TypeConversionException("must be between 1s and 1h, got '" + value + "'");
+      }
+      return d;
+    }
+  }
+}

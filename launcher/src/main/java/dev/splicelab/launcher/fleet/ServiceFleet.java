@@ -1,0 +1,178 @@
+package dev.splicelab.launcher.fleet;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The five services, each its own JVM process started from its Spring Boot jar, talking gRPC over
+ * loopback TCP on free ports chosen here. Output goes to logDir/NAME.log. close() stops them all
+ * (SIGTERM, then SIGKILL after 10 s).
+ */
+public final class ServiceFleet implements AutoCloseable {
+
+  /** The services, in start order. */
+  public enum Service {
+    STORAGE("storage-node"), CHECKER("checker"), PIPE("pipe-broker"), MUTATOR("mutator"), SENDER("network-sender");
+
+    public final String artifact;
+
+    Service(String artifact) {
+      this.artifact = artifact;
+    }
+  }
+
+  public record Endpoint(int grpcPort, int httpPort) {
+    public String grpc() {
+      return "127.0.0.1:" + grpcPort;
+    }
+  }
+
+  private final Map<Service, Endpoint> endpoints = new EnumMap<>(Service.class);
+  private final Map<Service, Process> processes = new EnumMap<>(Service.class);
+  private final Path logDir;
+
+  private ServiceFleet(Path logDir) {
+    this.logDir = logDir;
+  }
+
+  /** Starts every service; returns once all report UP on /actuator/health, or throws. */
+  public static ServiceFleet start(Path home, String kafka, Path logDir, Path dataDir, Duration timeout) {
+    ServiceFleet fleet = new ServiceFleet(logDir);
+    try {
+      Files.createDirectories(logDir);
+      for (Service s : Service.values()) {
+        Path jar = jar(home, s);
+        if (!Files.isRegularFile(jar)) {
+          throw new IllegalStateException("service jar " + jar + " not found: build it with `mvn -DskipTests package`"
+              + " (./testbed does this for you)");
+        }
+        fleet.endpoints.put(s, new Endpoint(freePort(), freePort()));
+      }
+      for (Service s : Service.values()) {
+        fleet.processes.put(s, fleet.launch(home, s, kafka, dataDir));
+      }
+      fleet.awaitHealthy(timeout);
+      return fleet;
+    } catch (IOException e) {
+      fleet.close();
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      fleet.close();
+      throw e;
+    }
+  }
+
+  public static Path jar(Path home, Service s) {
+    return home.resolve("services").resolve(s.artifact).resolve("target").resolve(s.artifact + ".jar");
+  }
+
+  public Endpoint endpoint(Service s) {
+    return endpoints.get(s);
+  }
+
+  public Map<Service, Endpoint> endpoints() {
+    return Map.copyOf(endpoints);
+  }
+
+  private Process launch(Path home, Service s, String kafka, Path dataDir) throws IOException {
+    Endpoint e = endpoints.get(s);
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Djava.awt.headless=true", "-jar", jar(home, s).toString(),
+        "--server.port=" + e.httpPort(), "--spring.grpc.server.port=" + e.grpcPort(),
+        "--spring.kafka.bootstrap-servers=" + kafka,
+        "--spring.grpc.client.channels.storage.address=" + endpoints.get(Service.STORAGE).grpc(),
+        "--spring.grpc.client.channels.pipe.address=" + endpoints.get(Service.PIPE).grpc(),
+        "--spring.grpc.client.channels.receiver.address=" + endpoints.get(Service.CHECKER).grpc()));
+    if (s == Service.STORAGE) {
+      cmd.add("--splicelab.storage.data-dir=" + dataDir.toAbsolutePath());
+    }
+    Path log = logDir.resolve(s.artifact + ".log");
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  private void awaitHealthy(Duration timeout) {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    List<Service> pending = new ArrayList<>(List.of(Service.values()));
+    while (!pending.isEmpty()) {
+      for (Service s : new ArrayList<>(pending)) {
+        Process p = processes.get(s);
+        if (!p.isAlive()) {
+          throw new IllegalStateException(s.artifact + " exited with code " + p.exitValue() + " during start-up; last log lines:\n"
+              + tail(logDir.resolve(s.artifact + ".log"), 25));
+        }
+        try {
+          HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoints.get(s).httpPort()
+              + "/actuator/health")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+          if (r.statusCode() == 200 && r.body().contains("\"UP\"")) {
+            pending.remove(s);
+          }
+        } catch (IOException ignored) {
+          // not listening yet
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting for services");
+        }
+      }
+      if (System.nanoTime() > deadline) {
+        StringBuilder b = new StringBuilder("services not healthy after " + timeout.toSeconds() + " s: ");
+        for (Service s : pending) {
+          b.append("\n--- ").append(s.artifact).append(" (last log lines)\n").append(tail(logDir.resolve(s.artifact + ".log"), 15));
+        }
+        throw new IllegalStateException(b.toString());
+      }
+      try {
+        Thread.sleep(250);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for services");
+      }
+    }
+  }
+
+  static String tail(Path file, int lines) {
+    try {
+      List<String> all = Files.readAllLines(file);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException e) {
+      return "(no log: " + e.getMessage() + ")";
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Process p : processes.values()) {
+      p.destroy();
+    }
+    for (Process p : processes.values()) {
+      try {
+        if (!p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+          p.destroyForcibly().waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        p.destroyForcibly();
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

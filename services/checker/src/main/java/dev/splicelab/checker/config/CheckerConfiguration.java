@@ -1,0 +1,78 @@
+package dev.splicelab.checker.config;
+
+import dev.splicelab.checker.domain.HistoryReader;
+import dev.splicelab.checker.domain.Verifier;
+import dev.splicelab.checker.grpc.CheckerGrpcService;
+import dev.splicelab.checker.grpc.ReceiverGrpcService;
+import dev.splicelab.common.kafka.EventPublisher;
+import dev.splicelab.proto.Topics;
+import dev.splicelab.common.time.Clocks;
+import dev.splicelab.proto.FailureClass;
+import dev.splicelab.proto.Verdict;
+import dev.splicelab.proto.VerdictRecord;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+public class CheckerConfiguration {
+
+  /** Per (scenario, strategy): {violated, judged} for the corruption-rate gauge. */
+  private final Map<String, AtomicLong[]> rates = new ConcurrentHashMap<>();
+
+  @Bean
+  Verifier verifier(EventPublisher events, Clock clock, MeterRegistry meters) {
+    return new Verifier(j -> {
+      String strategy = j.context().getStrategy().name();
+      String scenario = j.context().getScenario();
+      meters.counter("splicelab.transfers", "strategy", strategy, "scenario", scenario, "model", "SNAPSHOT",
+          "verdict", j.verdict().name(), "class", j.failureClass().name()).increment();
+      AtomicLong[] r = rates.computeIfAbsent(scenario + "|" + strategy, k -> {
+        AtomicLong[] pair = {new AtomicLong(), new AtomicLong()};
+        Gauge.builder("splicelab.corruption.rate", pair, p -> p[1].get() == 0 ? 0 : (double) p[0].get() / p[1].get())
+            .tag("strategy", strategy).tag("scenario", scenario).tag("model", "SNAPSHOT").register(meters);
+        return pair;
+      });
+      if (j.verdict() == Verdict.VIOLATED) {
+        r[0].incrementAndGet();
+      }
+      r[1].incrementAndGet();
+      VerdictRecord.Builder v = VerdictRecord.newBuilder().setContext(j.context()).setTransferId(j.transferId())
+          .setModel("SNAPSHOT").setVerdict(j.verdict()).setFailureClass(j.failureClass()).addAllWitness(j.witness())
+          .setAtNanos(Clocks.epochNanos(clock));
+      j.wrongBytes().forEach((FailureClass k, Long n) -> v.putWrongBytes(k.name(), n));
+      events.publish(Topics.VERDICTS, 0, v.build());
+    });
+  }
+
+  @Bean(initMethod = "start", destroyMethod = "close")
+  HistoryReader historyReader(@Value("${spring.kafka.bootstrap-servers}") String bootstrap,
+      @Value("${splicelab.checker.from-beginning:false}") boolean fromBeginning, Verifier verifier) {
+    return new HistoryReader(bootstrap, verifier, fromBeginning);
+  }
+
+  /** DOWN until the history reader is positioned on every partition (the launcher waits for UP). */
+  @Bean
+  HealthIndicator historyHealth(HistoryReader reader) {
+    return () -> reader.ready() ? Health.up().withDetail("malformed", reader.malformed()).build()
+        : Health.down().withDetail("error", reader.error().isEmpty() ? "not positioned yet" : reader.error()).build();
+  }
+
+  @Bean
+  ReceiverGrpcService receiverGrpcService(EventPublisher events, Clock clock, MeterRegistry meters) {
+    return new ReceiverGrpcService(events, clock, meters);
+  }
+
+  @Bean
+  CheckerGrpcService checkerGrpcService(Verifier verifier, HistoryReader reader) {
+    return new CheckerGrpcService(verifier, reader);
+  }
+}

@@ -1,0 +1,182 @@
+package dev.splicelab.checker.domain;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.splicelab.proto.Topics;
+import dev.splicelab.proto.DeliveryRecord;
+import dev.splicelab.proto.MutationRecord;
+import dev.splicelab.proto.SegmentRecord;
+import dev.splicelab.proto.SpliceRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds the verifier from Kafka: one thread, one consumer assigned to every partition of the
+ * history topics (no consumer group: the checker reads the whole history itself). It starts at
+ * the end of each partition as it is at start-up (a run starts after the checker is healthy) or,
+ * with fromBeginning, at the start (re-checking old runs). A record that does not parse is
+ * counted and skipped, never fatal.
+ */
+public final class HistoryReader implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(HistoryReader.class);
+  private static final List<String> TOPICS = List.of(Topics.MUTATIONS, Topics.SPLICES, Topics.SEGMENTS, Topics.DELIVERIES);
+
+  private final String bootstrap;
+  private final Verifier verifier;
+  private final boolean fromBeginning;
+  private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+  private volatile boolean ready;
+  private volatile boolean closing;
+  private volatile String error = "";
+  private volatile long malformed;
+  private Thread thread;
+
+  public HistoryReader(String bootstrap, Verifier verifier, boolean fromBeginning) {
+    this.bootstrap = bootstrap;
+    this.verifier = verifier;
+    this.fromBeginning = fromBeginning;
+  }
+
+  private Properties props() {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+    return p;
+  }
+
+  public void start() {
+    thread = new Thread(this::loop, "history-reader");
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** True once every partition is assigned and positioned. */
+  public boolean ready() {
+    return ready;
+  }
+
+  public String error() {
+    return error;
+  }
+
+  public long malformed() {
+    return malformed;
+  }
+
+  private void loop() {
+    while (!closing) {
+      try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props())) {
+        List<TopicPartition> parts = new ArrayList<>();
+        for (String topic : TOPICS) {
+          List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+          if (infos == null || infos.isEmpty()) {
+            throw new IllegalStateException("topic " + topic + " does not exist on " + bootstrap);
+          }
+          for (PartitionInfo i : infos) {
+            parts.add(new TopicPartition(topic, i.partition()));
+          }
+        }
+        consumer.assign(parts);
+        if (fromBeginning) {
+          consumer.seekToBeginning(parts);
+        } else if (positions.isEmpty()) {
+          consumer.seekToEnd(parts);
+        } else {
+          positions.forEach(consumer::seek);
+        }
+        for (TopicPartition tp : parts) {
+          positions.put(tp, consumer.position(tp, Duration.ofSeconds(30)));
+        }
+        ready = true;
+        error = "";
+        while (!closing) {
+          for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+            dispatch(r);
+          }
+          for (TopicPartition tp : parts) {
+            positions.put(tp, consumer.position(tp));
+          }
+        }
+      } catch (RuntimeException e) {
+        if (closing) {
+          return;
+        }
+        error = e.toString();
+        log.warn("history reader failed, retrying in 1s: {}", e.toString());
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException ie) {
+          return;
+        }
+      }
+    }
+  }
+
+  private void dispatch(ConsumerRecord<String, byte[]> r) {
+    try {
+      switch (r.topic()) {
+        case Topics.MUTATIONS -> verifier.onMutation(MutationRecord.parseFrom(r.value()));
+        case Topics.SPLICES -> verifier.onSplice(SpliceRecord.parseFrom(r.value()));
+        case Topics.SEGMENTS -> verifier.onSegment(SegmentRecord.parseFrom(r.value()));
+        case Topics.DELIVERIES -> verifier.onDelivery(DeliveryRecord.parseFrom(r.value()));
+        default -> { }
+      }
+    } catch (InvalidProtocolBufferException | RuntimeException e) {
+      malformed++;
+      log.warn("skipping malformed record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.toString());
+    }
+  }
+
+  /**
+   * Waits until this reader has consumed every record that existed when called, and the log has
+   * then stayed quiet for {@code quietMillis} (producers of a stopped workload have drained).
+   */
+  public void awaitCaughtUp(long timeoutMillis, long quietMillis) throws TimeoutException, InterruptedException {
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    Map<TopicPartition, Long> lastEnds = null;
+    long quietSince = 0;
+    try (KafkaConsumer<String, byte[]> probe = new KafkaConsumer<>(props())) {
+      while (System.currentTimeMillis() < deadline) {
+        Map<TopicPartition, Long> ends = new HashMap<>(probe.endOffsets(positions.keySet(), Duration.ofSeconds(10)));
+        boolean caught = ready && ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue());
+        if (caught && ends.equals(lastEnds)) {
+          if (System.currentTimeMillis() - quietSince >= quietMillis) {
+            return;
+          }
+        } else {
+          quietSince = System.currentTimeMillis();
+        }
+        lastEnds = caught ? ends : null;
+        Thread.sleep(100);
+      }
+    }
+    throw new TimeoutException("the history could not be read to its end within " + timeoutMillis + " ms");
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    closing = true;
+    if (thread != null) {
+      thread.join(5000);
+    }
+  }
+}

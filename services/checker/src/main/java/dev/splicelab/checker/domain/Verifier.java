@@ -1,0 +1,259 @@
+package dev.splicelab.checker.domain;
+
+import dev.splicelab.proto.*;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * Judges every transfer from the Kafka history alone: splices, mutations, segments, deliveries.
+ * A transfer is judged as soon as its splice, its delivery and the mutation log up to every
+ * version it needs are known; FinalizeCell judges the rest (no delivery: LOST). Exactly one
+ * SNAPSHOT verdict per splice record. Thread-safe (every method synchronizes on the verifier).
+ */
+public final class Verifier {
+
+  /** A verdict about to be published and counted. */
+  public record Judged(RunContext context, String transferId, Verdict verdict, FailureClass failureClass,
+      Map<FailureClass, Long> wrongBytes, List<String> witness) {}
+
+  private static final int MAX_WITNESSES_PER_CLASS = 20;
+
+  private final Consumer<Judged> sink;
+  private final Map<String, CellState> cells = new HashMap<>();
+
+  public Verifier(Consumer<Judged> sink) {
+    this.sink = sink;
+  }
+
+  private static final class Transfer {
+    SpliceRecord splice;
+    DeliveryRecord delivery;
+    final List<SegmentRecord> segments = new ArrayList<>();
+    boolean judged;
+  }
+
+  private static final class CellState {
+    RunContext context;
+    final Map<String, Transfer> transfers = new LinkedHashMap<>();
+    /** Delivered but not yet judgeable (waiting for mutation records). */
+    final java.util.Set<Transfer> waiting = new java.util.LinkedHashSet<>();
+    final Map<Integer, FileHistory> files = new HashMap<>();
+    final Map<String, Long> snapshot = new TreeMap<>();
+    final Map<String, Long> wrongBytes = new TreeMap<>();
+    final Map<FailureClass, List<Witness>> witnesses = new TreeMap<>();
+    long spliceRecords;
+    long verdicts;
+    long mutations;
+    long deliveries;
+    long deliveredBytes;
+    long checksumRejects;
+    long malformed;
+    long firstAt = Long.MAX_VALUE;
+    long lastDeliveryAt;
+  }
+
+  private static String key(RunContext c) {
+    return c.getRunId() + "#" + c.getCell();
+  }
+
+  private CellState cell(RunContext c) {
+    CellState s = cells.computeIfAbsent(key(c), k -> new CellState());
+    if (s.context == null) {
+      s.context = c;
+    }
+    return s;
+  }
+
+  public synchronized void onMutation(MutationRecord r) {
+    CellState c = cell(r.getContext());
+    if (c.files.computeIfAbsent(r.getFileId(), f -> new FileHistory()).add(r)) {
+      c.mutations++;
+    }
+    judgeReady(c);
+  }
+
+  public synchronized void onSplice(SpliceRecord r) {
+    CellState c = cell(r.getContext());
+    Transfer t = c.transfers.computeIfAbsent(r.getTransferId(), id -> new Transfer());
+    if (t.splice != null) {
+      return; // a redelivered record: already counted
+    }
+    t.splice = r;
+    c.spliceRecords++;
+    c.firstAt = Math.min(c.firstAt, r.getAtNanos());
+    judge(c, t, false);
+  }
+
+  public synchronized void onSegment(SegmentRecord r) {
+    CellState c = cell(r.getContext());
+    Transfer t = c.transfers.computeIfAbsent(r.getTransferId(), id -> new Transfer());
+    if (!t.judged) {
+      t.segments.add(r);
+    }
+  }
+
+  public synchronized void onDelivery(DeliveryRecord r) {
+    CellState c = cell(r.getContext());
+    Transfer t = c.transfers.computeIfAbsent(r.getTransferId(), id -> new Transfer());
+    if (t.delivery != null) {
+      return;
+    }
+    t.delivery = r;
+    c.deliveries++;
+    c.deliveredBytes += r.getLength();
+    c.checksumRejects += r.getChecksumRejects();
+    c.lastDeliveryAt = Math.max(c.lastDeliveryAt, r.getAtNanos());
+    judge(c, t, false);
+  }
+
+  public synchronized void onMalformed(RunContext context) {
+    if (context != null) {
+      cell(context).malformed++;
+    }
+  }
+
+  /** Judges every pending transfer of the cell; those without delivery are LOST. */
+  public synchronized CellSummary finalizeCell(String runId, int cell, int witnessesPerClass) {
+    CellState c = cells.get(runId + "#" + cell);
+    if (c == null) {
+      return CellSummary.newBuilder().setRunId(runId).setCell(cell).build();
+    }
+    for (Transfer t : c.transfers.values()) {
+      if (t.splice != null && !t.judged) {
+        judge(c, t, true);
+      }
+    }
+    return summary(c, runId, cell, witnessesPerClass);
+  }
+
+  public synchronized CellSummary status(String runId, int cell) {
+    CellState c = cells.get(runId + "#" + cell);
+    return c == null ? CellSummary.newBuilder().setRunId(runId).setCell(cell).build() : summary(c, runId, cell, 0);
+  }
+
+  private CellSummary summary(CellState c, String runId, int cell, int witnessesPerClass) {
+    CellSummary.Builder b = CellSummary.newBuilder().setRunId(runId).setCell(cell).setStrategy(c.context.getStrategy())
+        .setTransfers(c.spliceRecords).setVerdicts(c.verdicts).putAllSnapshot(c.snapshot).putAllWrongBytes(c.wrongBytes)
+        .setMutations(c.mutations).setDeliveries(c.deliveries).setChecksumRejects(c.checksumRejects)
+        .setMalformedRecords(c.malformed).setDeliveredBytes(c.deliveredBytes);
+    if (c.lastDeliveryAt > c.firstAt) {
+      b.setDeliveriesPerSecond(c.deliveries / ((c.lastDeliveryAt - c.firstAt) / 1e9));
+    }
+    for (List<Witness> ws : c.witnesses.values()) {
+      b.addAllWitnesses(ws.subList(0, Math.min(witnessesPerClass, ws.size())));
+    }
+    return b.build();
+  }
+
+  private void judgeReady(CellState c) {
+    for (Transfer t : new ArrayList<>(c.waiting)) {
+      judge(c, t, false);
+    }
+  }
+
+  private void judge(CellState c, Transfer t, boolean finalizing) {
+    if (t.judged || t.splice == null) {
+      return;
+    }
+    FileHistory h = c.files.get(t.splice.getFileId());
+    boolean logReady = h != null && h.contiguousVersion() >= t.splice.getVersion();
+    if (!finalizing && (t.delivery == null || !logReady || !Judgement.opsKnown(t.delivery, h))) {
+      if (t.delivery != null) {
+        c.waiting.add(t);
+      }
+      return;
+    }
+    c.waiting.remove(t);
+    Judgement.Result r;
+    if (t.delivery == null) {
+      r = new Judgement.Result(FailureClass.LOST, Map.of(FailureClass.LOST, t.splice.getLength()), List.of());
+    } else if (h == null) {
+      c.malformed++;
+      r = new Judgement.Result(FailureClass.TORN, Map.of(FailureClass.TORN, t.splice.getLength()),
+          List.of("no mutation record for file " + t.splice.getFileId() + ": the log is incomplete"));
+    } else {
+      r = Judgement.snapshot(t.splice, t.delivery, h);
+    }
+    t.judged = true;
+    c.verdicts++;
+    Verdict verdict = r.failureClass() == FailureClass.NONE ? Verdict.OK : Verdict.VIOLATED;
+    c.snapshot.merge(verdict.name() + "/" + r.failureClass().name(), 1L, Long::sum);
+    r.wrongBytes().forEach((k, v) -> c.wrongBytes.merge(k.name(), v, Long::sum));
+    List<String> witness = List.of();
+    if (verdict == Verdict.VIOLATED) {
+      witness = witness(t, h, r);
+      List<Witness> ws = c.witnesses.computeIfAbsent(r.failureClass(), k -> new ArrayList<>());
+      if (ws.size() < MAX_WITNESSES_PER_CLASS) {
+        ws.add(Witness.newBuilder().setTransferId(t.splice.getTransferId()).setVerdict(verdict.name())
+            .setFailureClass(r.failureClass().name()).addAllEvents(witness).build());
+      }
+    }
+    sink.accept(new Judged(t.splice.getContext(), t.splice.getTransferId(), verdict, r.failureClass(), r.wrongBytes(), witness));
+    t.segments.clear();
+  }
+
+  /** The ordered events behind a verdict, times relative to the splice. */
+  private static List<String> witness(Transfer t, FileHistory h, Judgement.Result r) {
+    SpliceRecord s = t.splice;
+    long t0 = s.getAtNanos();
+    long end = s.getOffset() + s.getLength();
+    List<long[]> order = new ArrayList<>();
+    List<String> lines = new ArrayList<>();
+    StringBuilder folios = new StringBuilder();
+    s.getRefsList().stream().map(FolioRef::getFolioId).distinct().limit(8).forEach(id -> folios.append(id).append(' '));
+    add(order, lines, s.getAtNanos(), String.format("SPLICE    %s file %d [%d, %d) at v%d: %s", s.getTransferId(), s.getFileId(),
+        s.getOffset(), end, s.getVersion(), s.getCopied() ? "copied into the pipe"
+            : s.getRefsCount() + " page refs on folios " + folios.toString().trim()));
+    long until = t.delivery != null ? t.delivery.getAtNanos() : Long.MAX_VALUE;
+    if (h != null) {
+      for (long v = s.getVersion() + 1; v <= h.contiguousVersion(); v++) {
+        MutationRecord m = h.at(v);
+        if (m.getAtNanos() > until) {
+          break;
+        }
+        long ms = m.getOffset();
+        long me = m.getKind() == MutationKind.TRUNCATE ? Long.MAX_VALUE : m.getOffset() + m.getLength();
+        if (ms < end && me > s.getOffset()) {
+          add(order, lines, m.getAtNanos(), String.format("MUTATION  v%d %s [%d, %s) op %s%s", v, m.getKind(), ms,
+              m.getKind() == MutationKind.TRUNCATE ? "EOF" : Long.toString(me), Long.toHexString(m.getOpId()),
+              (m.getFoliosRemoved() > 0 ? ", " + m.getFoliosRemoved() + " folios left the mapping" : "")
+                  + (m.getBytesZeroedInPlace() > 0 ? ", " + m.getBytesZeroedInPlace() + " bytes zeroed in place" : "")));
+        }
+      }
+    }
+    for (SegmentRecord g : t.segments) {
+      add(order, lines, g.getDmaReadNanos(), String.format("SEGMENT   seq %d attempt %d [%d, %d) dma read%s%s", g.getSeq(),
+          g.getAttempt(), g.getFileOffset(), g.getFileOffset() + g.getLength(),
+          g.getChangedBetweenReads() ? ", bytes changed since the checksum read" : "", g.getLostOnLink() ? ", lost on the link" : ""));
+    }
+    if (t.delivery != null) {
+      add(order, lines, t.delivery.getAtNanos(), String.format("DELIVERY  %d bytes, %d checksum rejects", t.delivery.getLength(),
+          t.delivery.getChecksumRejects()));
+    }
+    List<Integer> idx = new ArrayList<>();
+    for (int i = 0; i < lines.size(); i++) {
+      idx.add(i);
+    }
+    idx.sort(Comparator.comparingLong(i -> order.get(i)[0]));
+    List<String> out = new ArrayList<>();
+    for (int i : idx) {
+      out.add(String.format("%+9.3f ms  %s", (order.get(i)[0] - t0) / 1e6, lines.get(i)));
+    }
+    for (String w : r.firstWrongCells()) {
+      out.add("            " + w);
+    }
+    out.add("            VERDICT SNAPSHOT " + r.failureClass() + " " + r.wrongBytes());
+    return out;
+  }
+
+  private static void add(List<long[]> order, List<String> lines, long at, String line) {
+    order.add(new long[] {at});
+    lines.add(line);
+  }
+}

@@ -1,0 +1,140 @@
+package dev.splicelab.checker.grpc;
+
+import dev.splicelab.common.cells.CellCodec;
+import dev.splicelab.common.kafka.EventPublisher;
+import dev.splicelab.proto.Topics;
+import dev.splicelab.common.time.Clocks;
+import dev.splicelab.proto.*;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
+
+/**
+ * The far end of the emulated link. Verifies each segment's CRC32C and drops a mismatching one
+ * (detected corruption: the sender will retransmit); keeps the first accepted copy of each
+ * segment (TCP keeps the first in-order data; later copies are duplicates); when a transfer is
+ * complete, decodes its cells and publishes the delivery. Thread-safe across streams; gRPC
+ * serializes calls within one stream.
+ */
+public class ReceiverGrpcService extends ReceiverGrpc.ReceiverImplBase {
+
+  private static final int MAX_TRANSFER = 16 << 20;
+
+  private final EventPublisher events;
+  private final Clock clock;
+  private final MeterRegistry meters;
+  private final Map<String, Reassembly> open = new ConcurrentHashMap<>();
+  private final Set<String> completed = Collections.newSetFromMap(Collections.synchronizedMap(new LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> e) {
+      return size() > 200_000;
+    }
+  }));
+
+  public ReceiverGrpcService(EventPublisher events, Clock clock, MeterRegistry meters) {
+    this.events = events;
+    this.clock = clock;
+    this.meters = meters;
+  }
+
+  private static final class Reassembly {
+    final byte[] data;
+    final boolean[] have;
+    int received;
+    int rejects;
+    int duplicates;
+
+    Reassembly(int length, int segments) {
+      data = new byte[length];
+      have = new boolean[segments];
+    }
+  }
+
+  @Override
+  public StreamObserver<Segment> transmit(StreamObserver<Ack> acks) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(Segment s) {
+        Ack.Builder ack = Ack.newBuilder().setTransferId(s.getTransferId()).setSeq(s.getSeq()).setAttempt(s.getAttempt());
+        String problem = check(s);
+        if (problem != null) {
+          meters.counter("splicelab.receiver.malformed.segments").increment();
+          acks.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
+          return;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(s.getPayload().asReadOnlyByteBuffer());
+        boolean good = (int) crc.getValue() == s.getChecksum();
+        if (completed.contains(s.getTransferId())) {
+          acks.onNext(ack.setAccepted(good).build());
+          return;
+        }
+        Reassembly r = open.computeIfAbsent(s.getTransferId(), id -> new Reassembly((int) s.getTransferLength(), s.getSegmentCount()));
+        synchronized (r) {
+          if (!good) {
+            r.rejects++;
+            meters.counter("splicelab.receiver.checksum.rejects", "strategy", s.getContext().getStrategy().name(),
+                "scenario", s.getContext().getScenario()).increment();
+            acks.onNext(ack.setAccepted(false).build());
+            return;
+          }
+          if (r.have[s.getSeq()]) {
+            r.duplicates++;
+          } else {
+            s.getPayload().copyTo(r.data, (int) (s.getFileOffset() - s.getTransferOffset()));
+            r.have[s.getSeq()] = true;
+            r.received++;
+          }
+          if (r.received == r.have.length) {
+            open.remove(s.getTransferId());
+            completed.add(s.getTransferId());
+            events.publish(Topics.DELIVERIES, s.getFileId(), DeliveryRecord.newBuilder().setContext(s.getContext())
+                .setTransferId(s.getTransferId()).setFileId(s.getFileId()).setOffset(s.getTransferOffset())
+                .setLength(s.getTransferLength())
+                .addAllRuns(CellCodec.decodeRuns(s.getFileId(), s.getTransferOffset(), r.data))
+                .setChecksumRejects(r.rejects).setDuplicates(r.duplicates).setAtNanos(Clocks.epochNanos(clock)).build());
+            meters.counter("splicelab.receiver.deliveries", "strategy", s.getContext().getStrategy().name(),
+                "scenario", s.getContext().getScenario()).increment();
+          }
+        }
+        acks.onNext(ack.setAccepted(true).build());
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        // the sender went away; its open transfers stay incomplete and will be judged LOST
+      }
+
+      @Override
+      public void onCompleted() {
+        acks.onCompleted();
+      }
+    };
+  }
+
+  /** A segment that cannot be placed; null when well-formed. */
+  private static String check(Segment s) {
+    if (s.getTransferId().isEmpty()) {
+      return "transfer_id: must be non-empty";
+    }
+    if (s.getTransferLength() < CellCodec.CELL || s.getTransferLength() > MAX_TRANSFER || s.getTransferLength() % CellCodec.CELL != 0) {
+      return "transfer_length: must be a multiple of 64 between 64 and " + MAX_TRANSFER + ", got " + s.getTransferLength();
+    }
+    if (s.getSegmentCount() < 1 || s.getSeq() < 0 || s.getSeq() >= s.getSegmentCount()) {
+      return "seq: must be between 0 and segment_count - 1 (" + (s.getSegmentCount() - 1) + "), got " + s.getSeq();
+    }
+    long rel = s.getFileOffset() - s.getTransferOffset();
+    if (rel < 0 || rel + s.getPayload().size() > s.getTransferLength()) {
+      return "file_offset: payload must lie inside the transfer [" + s.getTransferOffset() + ", "
+          + (s.getTransferOffset() + s.getTransferLength()) + "), got " + s.getFileOffset() + "+" + s.getPayload().size();
+    }
+    return null;
+  }
+}

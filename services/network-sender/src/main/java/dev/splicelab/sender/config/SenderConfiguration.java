@@ -1,0 +1,50 @@
+package dev.splicelab.sender.config;
+
+import dev.splicelab.common.kafka.EventPublisher;
+import dev.splicelab.common.time.Sleeper;
+import dev.splicelab.proto.PipeBrokerGrpc;
+import dev.splicelab.proto.ReceiverGrpc;
+import dev.splicelab.proto.SenderStatus;
+import dev.splicelab.proto.StorageNodeGrpc;
+import dev.splicelab.sender.domain.TransferEngine;
+import dev.splicelab.sender.grpc.SenderGrpcService;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.function.ToDoubleFunction;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.grpc.client.GrpcChannelFactory;
+
+@Configuration(proxyBeanMethods = false)
+public class SenderConfiguration {
+
+  /** Channels "pipe", "storage" and "receiver": spring.grpc.client.channels.NAME.address. */
+  @Bean
+  TransferEngine transferEngine(GrpcChannelFactory channels, EventPublisher events, Clock clock, Sleeper sleeper,
+      MeterRegistry meters) {
+    TransferEngine engine = new TransferEngine(new TransferEngine.Peers(
+        PipeBrokerGrpc.newBlockingStub(channels.createChannel("pipe")),
+        StorageNodeGrpc.newBlockingStub(channels.createChannel("storage")),
+        ReceiverGrpc.newStub(channels.createChannel("receiver"))), events, clock, sleeper);
+    counter(meters, engine, "splicelab.sender.transfers.started", s -> s.getTransfersStarted());
+    counter(meters, engine, "splicelab.sender.transfers.completed", s -> s.getTransfersCompleted());
+    counter(meters, engine, "splicelab.sender.transfers.abandoned", s -> s.getTransfersAbandoned());
+    counter(meters, engine, "splicelab.sender.segments", s -> s.getSegmentsSent());
+    counter(meters, engine, "splicelab.sender.retransmissions", s -> s.getRetransmissions());
+    counter(meters, engine, "splicelab.sender.checksum.rejects", s -> s.getChecksumRejects());
+    Gauge.builder("splicelab.sender.pinned.peak.bytes", engine, e -> e.status().getPeakPinnedBytes()).baseUnit("bytes").register(meters);
+    Gauge.builder("splicelab.sender.latency.p99", engine, e -> e.status().getLatencyP99Us() / 1e6).baseUnit("seconds").register(meters);
+    return engine;
+  }
+
+  private static void counter(MeterRegistry meters, TransferEngine engine, String name, ToDoubleFunction<SenderStatus> f) {
+    FunctionCounter.builder(name, engine, e -> f.applyAsDouble(e.status())).register(meters);
+  }
+
+  @Bean
+  SenderGrpcService senderGrpcService(TransferEngine engine) {
+    return new SenderGrpcService(engine);
+  }
+}

@@ -1,0 +1,36 @@
+package dev.splicelab.pipe.config;
+
+import dev.splicelab.common.kafka.EventPublisher;
+import dev.splicelab.pipe.domain.PipeTable;
+import dev.splicelab.pipe.grpc.PipeGrpcService;
+import dev.splicelab.proto.StorageNodeGrpc;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.grpc.client.GrpcChannelFactory;
+
+@Configuration(proxyBeanMethods = false)
+public class PipeConfiguration {
+
+  @Bean
+  PipeTable pipeTable(MeterRegistry meters) {
+    PipeTable t = new PipeTable();
+    Gauge.builder("splicelab.pipe.pipes", t, PipeTable::size).register(meters);
+    Gauge.builder("splicelab.pipe.buffers", t, PipeTable::bufferedBuffers).register(meters);
+    return t;
+  }
+
+  /** Channel "storage": spring.grpc.client.channels.storage.address. */
+  @Bean
+  StorageNodeGrpc.StorageNodeBlockingStub storageStub(GrpcChannelFactory channels) {
+    return StorageNodeGrpc.newBlockingStub(channels.createChannel("storage"));
+  }
+
+  @Bean
+  PipeGrpcService pipeGrpcService(PipeTable pipes, StorageNodeGrpc.StorageNodeBlockingStub storage, EventPublisher events,
+      Clock clock, MeterRegistry meters) {
+    return new PipeGrpcService(pipes, storage, events, clock, meters);
+  }
+}

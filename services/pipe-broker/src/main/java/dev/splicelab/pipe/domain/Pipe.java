@@ -1,0 +1,62 @@
+package dev.splicelab.pipe.domain;
+
+import dev.splicelab.proto.PipeBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A pipe: a bounded ring of buffers, each a folio reference (holding one pin) or a private copy.
+ * Not thread-safe: the broker serializes calls per pipe by synchronizing on it.
+ */
+public final class Pipe {
+  private final long id;
+  private int capacity;
+  private final ArrayDeque<PipeBuffer> ring = new ArrayDeque<>();
+
+  public Pipe(long id, int capacity) {
+    this.id = id;
+    this.capacity = capacity;
+  }
+
+  public long id() {
+    return id;
+  }
+
+  public int capacity() {
+    return capacity;
+  }
+
+  public int occupied() {
+    return ring.size();
+  }
+
+  public int free() {
+    return capacity - ring.size();
+  }
+
+  public void push(PipeBuffer b) {
+    if (ring.size() >= capacity) {
+      throw new IllegalStateException("pipe " + id + " is full (" + capacity + " buffers)");
+    }
+    ring.addLast(b);
+  }
+
+  /** Removes the oldest whole buffers totalling at most maxBytes (at least one if any). */
+  public List<PipeBuffer> drain(long maxBytes) {
+    List<PipeBuffer> out = new ArrayList<>();
+    long bytes = 0;
+    while (!ring.isEmpty() && (out.isEmpty() || bytes + ring.peekFirst().getLength() <= maxBytes)) {
+      PipeBuffer b = ring.pollFirst();
+      bytes += b.getLength();
+      out.add(b);
+    }
+    return out;
+  }
+
+  public List<PipeBuffer> drainAll() {
+    List<PipeBuffer> out = new ArrayList<>(ring);
+    ring.clear();
+    return out;
+  }
+}

@@ -1,0 +1,60 @@
+package dev.splicelab.storage.config;
+
+import dev.splicelab.common.kafka.EventPublisher;
+import dev.splicelab.proto.Topics;
+import dev.splicelab.common.time.Sleeper;
+import dev.splicelab.storage.domain.PageCache;
+import dev.splicelab.storage.grpc.StorageGrpcService;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(StorageProperties.class)
+public class StorageConfiguration {
+
+  private static final Logger log = LoggerFactory.getLogger(StorageConfiguration.class);
+
+  @Bean(destroyMethod = "close")
+  PageCache pageCache(StorageProperties p, Clock clock, Sleeper sleeper, EventPublisher events, MeterRegistry meters) {
+    PageCache cache = new PageCache(
+        new PageCache.Config(p.dataDir(), p.maxFileSize(), p.deviceLatencyMicros(), p.readaheadBytes()),
+        clock, sleeper, r -> events.publish(Topics.MUTATIONS, r.getFileId(), r));
+    Gauge.builder("splicelab.storage.pinned.bytes", cache, PageCache::pinnedBytes).baseUnit("bytes").register(meters);
+    Gauge.builder("splicelab.storage.cached.bytes", cache, PageCache::cachedBytes).baseUnit("bytes").register(meters);
+    Gauge.builder("splicelab.storage.live.folios", cache, PageCache::liveFolios).register(meters);
+    Gauge.builder("splicelab.storage.copied.bytes", cache, PageCache::bytesCopied).baseUnit("bytes").register(meters);
+    return cache;
+  }
+
+  /** The flusher: writes dirty folios back every writeback interval. */
+  @Bean(destroyMethod = "shutdownNow")
+  ScheduledExecutorService flusher(PageCache cache, StorageProperties p) {
+    ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "flusher");
+      t.setDaemon(true);
+      return t;
+    });
+    s.scheduleWithFixedDelay(() -> {
+      try {
+        cache.writeBackAll();
+      } catch (RuntimeException e) {
+        log.warn("writeback pass failed: {}", e.toString());
+      }
+    }, p.writebackIntervalMillis(), p.writebackIntervalMillis(), TimeUnit.MILLISECONDS);
+    return s;
+  }
+
+  @Bean
+  StorageGrpcService storageGrpcService(PageCache cache, MeterRegistry meters) {
+    return new StorageGrpcService(cache, meters);
+  }
+}

@@ -1,0 +1,599 @@
+package dev.splicelab.storage.domain;
+
+import dev.splicelab.common.time.Clocks;
+import dev.splicelab.proto.FolioRef;
+import dev.splicelab.proto.FsProfile;
+import dev.splicelab.proto.MutationKind;
+import dev.splicelab.proto.MutationRecord;
+import dev.splicelab.proto.RunContext;
+import dev.splicelab.common.time.Sleeper;
+import io.grpc.Status;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The page cache of a set of files over their block devices: the mechanism behind DESIGN
+ * section 2. Nothing here knows which outcome a test expects; outcomes follow from folios,
+ * mappings, pins, in-place zeroing versus removal.
+ *
+ * <ul>
+ *   <li>Each file has a mapping (file offset -> folio) and a version bumped atomically with every
+ *       mutation, under the file's lock; the mutation listener runs under that lock, so records
+ *       leave in version order.
+ *   <li>A pinned folio stays alive after leaving the mapping (punch, truncate, O_DIRECT
+ *       invalidation): its holders keep its bytes, which nobody changes any more.
+ *   <li>Bytes of a folio still in the mapping are changed in place by write, mmap store and
+ *       partial punch/truncate; holders of pins see the change.
+ *   <li>{@link #readFolio} reads folio bytes without the file lock, like a DMA engine.
+ * </ul>
+ */
+public final class PageCache implements AutoCloseable {
+
+  /** Node configuration. readaheadBytes also sizes large folios on a read miss (EXT4). */
+  public record Config(Path dataDir, long maxFileSize, long deviceLatencyMicros, int readaheadBytes) {}
+
+  /** Result of one mutation. */
+  public record Applied(long version, long size, int foliosRemoved, long bytesZeroedInPlace) {}
+
+  /** One piece of a splice: a pinned page-sized slice of a folio, or a copy of its bytes. */
+  public record Piece(long fileOffset, int length, FolioRef ref, byte[] copy) {}
+
+  public record Spliced(long version, long length, List<Piece> pieces, long bytesCopied) {}
+
+  public record FolioView(long id, long fileOffset, int size, int pins, boolean dirty, long generation) {}
+
+  public record FileStat(long size, long version, FsProfile profile, List<FolioView> folios, int orphans, long pinnedBytes) {}
+
+  private static final int MAX_ORDER = 9; // 2 MiB
+
+  private final Config config;
+  private final Clock clock;
+  private final Sleeper sleeper;
+  private final Consumer<MutationRecord> mutationListener;
+  private final Map<Integer, CachedFile> files = new ConcurrentHashMap<>();
+  private final Map<Long, Folio> live = new ConcurrentHashMap<>();
+  private final AtomicLong folioIds = new AtomicLong();
+  private final AtomicLong pinnedPages = new AtomicLong();
+  private final AtomicLong bytesCopied = new AtomicLong();
+
+  private static final class CachedFile {
+    final int id;
+    final FsProfile profile;
+    final BlockDevice device;
+    final ReentrantLock lock = new ReentrantLock();
+    final TreeMap<Long, Folio> mapping = new TreeMap<>();
+    long size;
+    long version;
+
+    CachedFile(int id, FsProfile profile, BlockDevice device) {
+      this.id = id;
+      this.profile = profile;
+      this.device = device;
+    }
+  }
+
+  public PageCache(Config config, Clock clock, Sleeper sleeper, Consumer<MutationRecord> mutationListener) {
+    this.config = config;
+    this.clock = clock;
+    this.sleeper = sleeper;
+    this.mutationListener = mutationListener;
+  }
+
+  public long maxFileSize() {
+    return config.maxFileSize();
+  }
+
+  public boolean exists(int fileId) {
+    return files.containsKey(fileId);
+  }
+
+  // ---------------------------------------------------------------- mutations
+
+  /** Creates the file (or replaces it: the old mapping is dropped, pinned folios stay alive). */
+  public Applied create(RunContext ctx, int fileId, long size, FsProfile profile) {
+    CachedFile old = files.get(fileId);
+    if (old != null) {
+      old.lock.lock();
+      try {
+        for (Folio f : new ArrayList<>(old.mapping.values())) {
+          removeFromMapping(old, f);
+        }
+        old.device.close();
+      } finally {
+        old.lock.unlock();
+      }
+    }
+    BlockDevice device = new BlockDevice(config.dataDir().resolve("file-" + fileId + ".img"),
+        config.deviceLatencyMicros(), sleeper);
+    CachedFile f = new CachedFile(fileId, profile, device);
+    f.lock.lock();
+    try {
+      files.put(fileId, f);
+      f.size = size;
+      f.version = 1;
+      Applied a = new Applied(1, size, 0, 0);
+      publish(ctx, f, MutationKind.CREATE, 0, size, 0, a);
+      return a;
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  /** write(2) (kind WRITE) or a store through a shared mapping (kind MMAP_STORE). */
+  public Applied write(RunContext ctx, int fileId, long offset, byte[] data, long opId, MutationKind kind) {
+    CachedFile f = file(fileId);
+    long end = offset + data.length;
+    f.lock.lock();
+    try {
+      if (kind == MutationKind.MMAP_STORE && end > f.size) {
+        throw Status.OUT_OF_RANGE.withDescription("offset + length: a store through a mapping must end at or before EOF ("
+            + f.size + "), got " + end + " (the kernel raises SIGBUS)").asRuntimeException();
+      }
+      long pos = offset;
+      while (pos < end) {
+        Folio folio = folioAt(f, pos);
+        if (folio == null) {
+          long want = kind == MutationKind.WRITE ? end - pageStart(pos) : Math.max(config.readaheadBytes(), end - pageStart(pos));
+          folio = allocate(f, pos, want, Math.max(f.size, end));
+        }
+        int n = (int) (Math.min(end, folio.end()) - pos);
+        System.arraycopy(data, (int) (pos - offset), folio.data, (int) (pos - folio.fileOffset), n);
+        folio.dirty = true;
+        folio.generation++;
+        pos += n;
+      }
+      f.size = Math.max(f.size, end);
+      Applied a = new Applied(++f.version, f.size, 0, 0);
+      publish(ctx, f, kind, offset, data.length, opId, a);
+      return a;
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  /** fallocate(PUNCH_HOLE | KEEP_SIZE): whole folios leave the mapping, partial ones are zeroed in place. */
+  public Applied punchHole(RunContext ctx, int fileId, long offset, long length, long opId) {
+    CachedFile f = file(fileId);
+    long end = offset + length;
+    f.lock.lock();
+    try {
+      int removed = 0;
+      long zeroed = 0;
+      for (Folio folio : overlapping(f, offset, end)) {
+        if (folio.fileOffset >= offset && folio.end() <= end) {
+          removeFromMapping(f, folio);
+          removed++;
+        } else {
+          zeroed += zeroInPlace(folio, Math.max(offset, folio.fileOffset), Math.min(end, folio.end()));
+        }
+      }
+      if (offset < f.size) {
+        f.device.zero(offset, Math.min(end, f.size) - offset);
+      }
+      Applied a = new Applied(++f.version, f.size, removed, zeroed);
+      publish(ctx, f, MutationKind.PUNCH_HOLE, offset, length, opId, a);
+      return a;
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  /** ftruncate(2): shrinking drops folios past EOF and zeroes the straddling folio's tail in place. */
+  public Applied truncate(RunContext ctx, int fileId, long newSize, long opId) {
+    CachedFile f = file(fileId);
+    f.lock.lock();
+    try {
+      int removed = 0;
+      long zeroed = 0;
+      if (newSize < f.size) {
+        for (Folio folio : overlapping(f, newSize, Long.MAX_VALUE)) {
+          if (folio.fileOffset >= newSize) {
+            removeFromMapping(f, folio);
+            removed++;
+          } else {
+            zeroed += zeroInPlace(folio, newSize, folio.end());
+          }
+        }
+        f.device.truncate(newSize);
+      }
+      f.size = newSize;
+      Applied a = new Applied(++f.version, f.size, removed, zeroed);
+      publish(ctx, f, MutationKind.TRUNCATE, newSize, 0, opId, a);
+      return a;
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  /**
+   * O_DIRECT write: dirty folios of the range are written back, the device is written, then the
+   * range's folios are removed from the mapping (invalidate_inode_pages2_range does not care about
+   * extra references): holders keep the old folios. offset and length must be block-aligned.
+   */
+  public Applied directWrite(RunContext ctx, int fileId, long offset, byte[] data, long opId) {
+    CachedFile f = file(fileId);
+    long end = offset + data.length;
+    f.lock.lock();
+    try {
+      List<Folio> hit = overlapping(f, offset, end);
+      for (Folio folio : hit) {
+        writeBack(f, folio);
+      }
+      f.device.write(offset, data, 0, data.length);
+      for (Folio folio : hit) {
+        removeFromMapping(f, folio);
+      }
+      f.size = Math.max(f.size, end);
+      Applied a = new Applied(++f.version, f.size, hit.size(), 0);
+      publish(ctx, f, MutationKind.DIRECT_WRITE, offset, data.length, opId, a);
+      return a;
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  // ---------------------------------------------------------------- reads and splices
+
+  public record ReadResult(byte[] data, long version) {}
+
+  /** read(2): bytes up to EOF, faulting folios in from the device with read-ahead. */
+  public ReadResult read(int fileId, long offset, long length) {
+    CachedFile f = file(fileId);
+    f.lock.lock();
+    try {
+      long end = Math.min(offset + length, f.size);
+      byte[] out = new byte[(int) Math.max(0, end - offset)];
+      long pos = offset;
+      while (pos < end) {
+        Folio folio = folioAtOrPageIn(f, pos, end);
+        int n = (int) (Math.min(end, folio.end()) - pos);
+        System.arraycopy(folio.data, (int) (pos - folio.fileOffset), out, (int) (pos - offset), n);
+        pos += n;
+      }
+      return new ReadResult(out, f.version);
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  /** filemap_splice_read: one piece per page touched, each pinning its folio, or copying it. */
+  public Spliced spliceRead(int fileId, long offset, long length, boolean copy, int maxBuffers) {
+    CachedFile f = file(fileId);
+    f.lock.lock();
+    try {
+      List<Piece> pieces = new ArrayList<>();
+      long end = Math.min(offset + length, f.size);
+      long pos = offset;
+      long copied = 0;
+      while (pos < end && pieces.size() < maxBuffers) {
+        Folio folio = folioAtOrPageIn(f, pos, end);
+        long pieceEnd = Math.min(Math.min(end, folio.end()), pageStart(pos) + Folio.PAGE);
+        int n = (int) (pieceEnd - pos);
+        int inFolio = (int) (pos - folio.fileOffset);
+        if (copy) {
+          byte[] bytes = Arrays.copyOfRange(folio.data, inFolio, inFolio + n);
+          pieces.add(new Piece(pos, n, null, bytes));
+          copied += n;
+        } else {
+          folio.pins++;
+          pinnedPages.incrementAndGet();
+          pieces.add(new Piece(pos, n, FolioRef.newBuilder().setFolioId(folio.id).setOffsetInFolio(inFolio)
+              .setLength(n).setFileOffset(pos).setFolioSize(folio.size()).setGeneration(folio.generation).build(), null));
+        }
+        pos = pieceEnd;
+      }
+      bytesCopied.addAndGet(copied);
+      return new Spliced(f.version, pos - offset, pieces, copied);
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  /** Result of reading folio slices: their bytes, and how many were out of the mapping. */
+  public record FolioBytes(byte[] data, int outOfMapping) {}
+
+  /**
+   * Current bytes of slices of live folios, read WITHOUT the file lock (a DMA engine does not take
+   * the inode lock): a concurrent in-place change may be seen half-applied.
+   */
+  public FolioBytes readFolio(List<FolioRef> slices) {
+    int total = 0;
+    for (FolioRef s : slices) {
+      total += s.getLength();
+    }
+    byte[] out = new byte[total];
+    int pos = 0;
+    int outOfMapping = 0;
+    for (FolioRef s : slices) {
+      Folio folio = live.get(s.getFolioId());
+      if (folio == null) {
+        throw new IllegalStateException("folio_id " + s.getFolioId() + " is not alive (never pinned, or its last pin was dropped)");
+      }
+      if (s.getOffsetInFolio() < 0 || s.getLength() < 1 || (long) s.getOffsetInFolio() + s.getLength() > folio.size()) {
+        throw new IllegalArgumentException("slices: offset_in_folio + length must lie within the folio's "
+            + folio.size() + " bytes, got offset " + s.getOffsetInFolio() + " length " + s.getLength());
+      }
+      System.arraycopy(folio.data, s.getOffsetInFolio(), out, pos, s.getLength());
+      pos += s.getLength();
+      if (!folio.inMapping) {
+        outOfMapping++;
+      }
+    }
+    return new FolioBytes(out, outOfMapping);
+  }
+
+  /** Drops one pin per id. Returns the number of folios freed. */
+  public int unpin(List<Long> folioIds) {
+    int freed = 0;
+    for (long id : folioIds) {
+      Folio folio = live.get(id);
+      if (folio == null) {
+        throw new IllegalStateException("folio_id " + id + " is not alive (already released?)");
+      }
+      CachedFile f = files.get(folio.fileId);
+      ReentrantLock lock = f != null ? f.lock : null;
+      if (lock != null) {
+        lock.lock();
+      }
+      try {
+        synchronized (folio) {
+          if (folio.pins <= 0) {
+            throw new IllegalStateException("folio_id " + id + " has no pin to drop");
+          }
+          folio.pins--;
+          pinnedPages.decrementAndGet();
+          if (folio.pins == 0 && !folio.inMapping) {
+            live.remove(folio.id);
+            freed++;
+          }
+        }
+      } finally {
+        if (lock != null) {
+          lock.unlock();
+        }
+      }
+    }
+    return freed;
+  }
+
+  public record Evicted(int evicted, int pinned) {}
+
+  /** Drops clean (after writeback), unpinned folios of the range; pinned ones are skipped. */
+  public Evicted evict(int fileId, long offset, long length) {
+    CachedFile f = file(fileId);
+    f.lock.lock();
+    try {
+      int evicted = 0;
+      int pinned = 0;
+      for (Folio folio : overlapping(f, offset, offset + length)) {
+        if (folio.pins > 0) {
+          pinned++;
+          continue;
+        }
+        writeBack(f, folio);
+        removeFromMapping(f, folio);
+        evicted++;
+      }
+      return new Evicted(evicted, pinned);
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  /** Writes every dirty folio of every file to its device (the flusher thread's pass). */
+  public int writeBackAll() {
+    int n = 0;
+    for (CachedFile f : files.values()) {
+      f.lock.lock();
+      try {
+        for (Folio folio : f.mapping.values()) {
+          if (folio.dirty) {
+            writeBack(f, folio);
+            n++;
+          }
+        }
+      } finally {
+        f.lock.unlock();
+      }
+    }
+    return n;
+  }
+
+  public FileStat stat(int fileId) {
+    CachedFile f = file(fileId);
+    f.lock.lock();
+    try {
+      List<FolioView> views = new ArrayList<>();
+      for (Folio folio : f.mapping.values()) {
+        views.add(new FolioView(folio.id, folio.fileOffset, folio.size(), folio.pins, folio.dirty, folio.generation));
+      }
+      int orphans = 0;
+      for (Folio folio : live.values()) {
+        if (folio.fileId == fileId && !folio.inMapping) {
+          orphans++;
+        }
+      }
+      return new FileStat(f.size, f.version, f.profile, views, orphans, pinnedBytes());
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  public long pinnedBytes() {
+    return pinnedPages.get() * Folio.PAGE;
+  }
+
+  public long bytesCopied() {
+    return bytesCopied.get();
+  }
+
+  public long cachedBytes() {
+    long total = 0;
+    for (CachedFile f : files.values()) {
+      f.lock.lock();
+      try {
+        for (Folio folio : f.mapping.values()) {
+          total += folio.size();
+        }
+      } finally {
+        f.lock.unlock();
+      }
+    }
+    return total;
+  }
+
+  public int liveFolios() {
+    return live.size();
+  }
+
+  @Override
+  public void close() {
+    for (CachedFile f : files.values()) {
+      f.device.close();
+    }
+  }
+
+  // ---------------------------------------------------------------- mechanism
+
+  private CachedFile file(int fileId) {
+    CachedFile f = files.get(fileId);
+    if (f == null) {
+      throw new IllegalArgumentException("file_id: unknown file " + fileId + " (create it first)");
+    }
+    return f;
+  }
+
+  private static long pageStart(long pos) {
+    return pos - pos % Folio.PAGE;
+  }
+
+  private static Folio folioAt(CachedFile f, long pos) {
+    Map.Entry<Long, Folio> e = f.mapping.floorEntry(pos);
+    return e != null && e.getValue().end() > pos ? e.getValue() : null;
+  }
+
+  private Folio folioAtOrPageIn(CachedFile f, long pos, long end) {
+    Folio folio = folioAt(f, pos);
+    return folio != null ? folio : allocate(f, pos, Math.max(config.readaheadBytes(), end - pageStart(pos)), f.size);
+  }
+
+  /** Folios overlapping [start, end), in file order. */
+  private static List<Folio> overlapping(CachedFile f, long start, long end) {
+    List<Folio> out = new ArrayList<>();
+    Folio first = folioAt(f, start);
+    if (first != null) {
+      out.add(first);
+    }
+    for (Folio folio : f.mapping.subMap(start, false, end, false).values()) {
+      if (folio != first) {
+        out.add(folio);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Allocates a folio at the page of {@code pos} and fills it from the device (which reads zeros
+   * past its end). Order: the largest power of two of pages not above {@code wantBytes} (from the
+   * write length or the read-ahead window), capped at 2 MiB (EXT4) or 4 KiB (TMPFS), at the
+   * alignment of the page index (filemap's rule: a folio of order n starts at a multiple of 2^n
+   * pages), shrunk until it neither overlaps a cached folio nor passes the last page of
+   * {@code limit} bytes.
+   */
+  private Folio allocate(CachedFile f, long pos, long wantBytes, long limit) {
+    long page = pos / Folio.PAGE;
+    int order = 0;
+    if (f.profile == FsProfile.EXT4) {
+      long wantPages = Math.max(1, wantBytes / Folio.PAGE);
+      order = Math.min(MAX_ORDER, 63 - Long.numberOfLeadingZeros(wantPages));
+      if (page != 0) {
+        order = Math.min(order, Long.numberOfTrailingZeros(page));
+      }
+      long lastPage = Math.max(page + 1, (limit + Folio.PAGE - 1) / Folio.PAGE);
+      while (order > 0 && (page + (1L << order) > lastPage || overlapsCached(f, page, order))) {
+        order--;
+      }
+    }
+    Folio folio = new Folio(folioIds.incrementAndGet(), f.id, page * Folio.PAGE, Folio.PAGE << order);
+    f.device.read(folio.fileOffset, folio.data, 0, folio.size());
+    f.mapping.put(folio.fileOffset, folio);
+    live.put(folio.id, folio);
+    return folio;
+  }
+
+  private static boolean overlapsCached(CachedFile f, long page, int order) {
+    long start = page * Folio.PAGE;
+    long end = start + ((long) Folio.PAGE << order);
+    Long next = f.mapping.ceilingKey(start);
+    return next != null && next < end;
+  }
+
+  private void removeFromMapping(CachedFile f, Folio folio) {
+    f.mapping.remove(folio.fileOffset);
+    synchronized (folio) {
+      folio.inMapping = false;
+      if (folio.pins == 0) {
+        live.remove(folio.id);
+      }
+    }
+  }
+
+  private static long zeroInPlace(Folio folio, long start, long end) {
+    if (end <= start) {
+      return 0;
+    }
+    Arrays.fill(folio.data, (int) (start - folio.fileOffset), (int) (end - folio.fileOffset), (byte) 0);
+    folio.generation++;
+    return end - start;
+  }
+
+  private static void writeBack(CachedFile f, Folio folio) {
+    if (!folio.dirty) {
+      return;
+    }
+    long end = Math.min(folio.end(), f.size);
+    if (end > folio.fileOffset) {
+      f.device.write(folio.fileOffset, folio.data, 0, (int) (end - folio.fileOffset));
+    }
+    folio.dirty = false;
+  }
+
+  private void publish(RunContext ctx, CachedFile f, MutationKind kind, long offset, long length, long opId, Applied a) {
+    mutationListener.accept(MutationRecord.newBuilder()
+        .setContext(ctx)
+        .setFileId(f.id)
+        .setVersion(a.version())
+        .setKind(kind)
+        .setOffset(offset)
+        .setLength(length)
+        .setOpId(opId)
+        .setSizeAfter(a.size())
+        .setAtNanos(Clocks.epochNanos(clock))
+        .setFoliosRemoved(a.foliosRemoved())
+        .setBytesZeroedInPlace(a.bytesZeroedInPlace())
+        .build());
+  }
+
+  /** Folios currently pinned per file, for diagnostics. */
+  Map<Integer, Integer> pinnedFolios() {
+    Map<Integer, Integer> m = new HashMap<>();
+    Collection<Folio> all = live.values();
+    for (Folio folio : all) {
+      if (folio.pins > 0) {
+        m.merge(folio.fileId, 1, Integer::sum);
+      }
+    }
+    return m;
+  }
+}

@@ -1,0 +1,188 @@
+package dev.splicelab.storage.grpc;
+
+import com.google.protobuf.ByteString;
+import dev.splicelab.common.grpc.Args;
+import dev.splicelab.common.grpc.Calls;
+import dev.splicelab.proto.*;
+import dev.splicelab.storage.domain.PageCache;
+import io.grpc.stub.StreamObserver;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * gRPC face of the page cache. Validates every argument (INVALID_ARGUMENT naming the field and
+ * range) before touching state. Thread-safe: the page cache serializes per file.
+ */
+public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
+
+  /** O_DIRECT logical block size, bytes. */
+  public static final int DIRECT_IO_BLOCK = 4096;
+  /** Largest write payload accepted in one call, bytes. */
+  public static final int MAX_WRITE = 4 << 20;
+  /** Largest splice request, bytes. */
+  public static final long MAX_SPLICE = 16L << 20;
+
+  private final PageCache cache;
+  private final MeterRegistry meters;
+
+  public StorageGrpcService(PageCache cache, MeterRegistry meters) {
+    this.cache = cache;
+    this.meters = meters;
+  }
+
+  @Override
+  public void createFile(CreateFileRequest r, StreamObserver<MutationReply> out) {
+    Calls.unary(out, () -> {
+      Args.range("file_id", r.getFileId(), 1, 65535);
+      Args.range("size", r.getSize(), 0, cache.maxFileSize());
+      Args.known("profile", r.getProfile(), FsProfile.FS_PROFILE_UNSPECIFIED, r.getProfileValue());
+      return reply(cache.create(r.getContext(), r.getFileId(), r.getSize(), r.getProfile()));
+    });
+  }
+
+  @Override
+  public void write(WriteRequest r, StreamObserver<MutationReply> out) {
+    Calls.unary(out, () -> {
+      checkWrite(r);
+      count(r.getContext(), MutationKind.WRITE);
+      return reply(cache.write(r.getContext(), r.getFileId(), r.getOffset(), r.getData().toByteArray(), r.getOpId(), MutationKind.WRITE));
+    });
+  }
+
+  @Override
+  public void mmapStore(WriteRequest r, StreamObserver<MutationReply> out) {
+    Calls.unary(out, () -> {
+      checkWrite(r);
+      count(r.getContext(), MutationKind.MMAP_STORE);
+      return reply(cache.write(r.getContext(), r.getFileId(), r.getOffset(), r.getData().toByteArray(), r.getOpId(), MutationKind.MMAP_STORE));
+    });
+  }
+
+  @Override
+  public void directWrite(WriteRequest r, StreamObserver<MutationReply> out) {
+    Calls.unary(out, () -> {
+      checkWrite(r);
+      Args.require(r.getOffset() % DIRECT_IO_BLOCK == 0, "offset", "must be a multiple of " + DIRECT_IO_BLOCK + " for O_DIRECT (EINVAL)", r.getOffset());
+      Args.require(r.getData().size() % DIRECT_IO_BLOCK == 0, "data", "length must be a multiple of " + DIRECT_IO_BLOCK + " for O_DIRECT (EINVAL)", r.getData().size());
+      count(r.getContext(), MutationKind.DIRECT_WRITE);
+      return reply(cache.directWrite(r.getContext(), r.getFileId(), r.getOffset(), r.getData().toByteArray(), r.getOpId()));
+    });
+  }
+
+  @Override
+  public void punchHole(RangeRequest r, StreamObserver<MutationReply> out) {
+    Calls.unary(out, () -> {
+      checkRange(r.getFileId(), r.getOffset(), r.getLength());
+      count(r.getContext(), MutationKind.PUNCH_HOLE);
+      return reply(cache.punchHole(r.getContext(), r.getFileId(), r.getOffset(), r.getLength(), r.getOpId()));
+    });
+  }
+
+  @Override
+  public void truncate(TruncateRequest r, StreamObserver<MutationReply> out) {
+    Calls.unary(out, () -> {
+      checkFile(r.getFileId());
+      Args.range("new_size", r.getNewSize(), 0, cache.maxFileSize());
+      count(r.getContext(), MutationKind.TRUNCATE);
+      return reply(cache.truncate(r.getContext(), r.getFileId(), r.getNewSize(), r.getOpId()));
+    });
+  }
+
+  @Override
+  public void read(RangeRequest r, StreamObserver<ReadReply> out) {
+    Calls.unary(out, () -> {
+      checkRange(r.getFileId(), r.getOffset(), r.getLength());
+      Args.range("length", r.getLength(), 1, MAX_SPLICE);
+      PageCache.ReadResult res = cache.read(r.getFileId(), r.getOffset(), r.getLength());
+      return ReadReply.newBuilder().setData(ByteString.copyFrom(res.data())).setVersion(res.version()).build();
+    });
+  }
+
+  @Override
+  public void evict(RangeRequest r, StreamObserver<EvictReply> out) {
+    Calls.unary(out, () -> {
+      checkRange(r.getFileId(), r.getOffset(), r.getLength());
+      PageCache.Evicted e = cache.evict(r.getFileId(), r.getOffset(), r.getLength());
+      return EvictReply.newBuilder().setFoliosEvicted(e.evicted()).setFoliosPinned(e.pinned()).build();
+    });
+  }
+
+  @Override
+  public void spliceRead(SpliceReadRequest r, StreamObserver<SpliceReadReply> out) {
+    Calls.unary(out, () -> {
+      checkFile(r.getFileId());
+      Args.range("offset", r.getOffset(), 0, cache.maxFileSize() - 1);
+      Args.range("length", r.getLength(), 1, MAX_SPLICE);
+      Args.range("max_buffers", r.getMaxBuffers(), 1, 65536);
+      Args.known("mode", r.getMode(), SpliceMode.SPLICE_MODE_UNSPECIFIED, r.getModeValue());
+      PageCache.Spliced s = cache.spliceRead(r.getFileId(), r.getOffset(), r.getLength(), r.getMode() == SpliceMode.COPY, r.getMaxBuffers());
+      SpliceReadReply.Builder b = SpliceReadReply.newBuilder().setVersion(s.version()).setLength(s.length()).setBytesCopied(s.bytesCopied());
+      for (PageCache.Piece p : s.pieces()) {
+        SplicePiece.Builder pb = SplicePiece.newBuilder().setFileOffset(p.fileOffset()).setLength(p.length());
+        if (p.ref() != null) {
+          pb.setRef(p.ref());
+        } else {
+          pb.setCopy(ByteString.copyFrom(p.copy()));
+        }
+        b.addPieces(pb);
+      }
+      return b.build();
+    });
+  }
+
+  @Override
+  public void readFolio(ReadFolioRequest r, StreamObserver<ReadFolioReply> out) {
+    Calls.unary(out, () -> {
+      Args.range("slices", r.getSlicesCount(), 1, 65536);
+      PageCache.FolioBytes b = cache.readFolio(r.getSlicesList());
+      return ReadFolioReply.newBuilder().setData(ByteString.copyFrom(b.data())).setSlicesOutOfMapping(b.outOfMapping()).build();
+    });
+  }
+
+  @Override
+  public void unpin(UnpinRequest r, StreamObserver<UnpinReply> out) {
+    Calls.unary(out, () -> UnpinReply.newBuilder().setFoliosFreed(cache.unpin(r.getFolioIdsList())).build());
+  }
+
+  @Override
+  public void stat(StatRequest r, StreamObserver<StatReply> out) {
+    Calls.unary(out, () -> {
+      checkFile(r.getFileId());
+      PageCache.FileStat s = cache.stat(r.getFileId());
+      List<FolioInfo> folios = new ArrayList<>();
+      for (PageCache.FolioView v : s.folios()) {
+        folios.add(FolioInfo.newBuilder().setFolioId(v.id()).setFileOffset(v.fileOffset()).setSize(v.size())
+            .setPins(v.pins()).setDirty(v.dirty()).setGeneration(v.generation()).build());
+      }
+      return StatReply.newBuilder().setSize(s.size()).setVersion(s.version()).setProfile(s.profile())
+          .addAllFolios(folios).setOrphanFolios(s.orphans()).setPinnedBytes(s.pinnedBytes()).build();
+    });
+  }
+
+  private void checkFile(int fileId) {
+    Args.range("file_id", fileId, 1, 65535);
+    Args.require(cache.exists(fileId), "file_id", "must name a created file", fileId);
+  }
+
+  private void checkRange(int fileId, long offset, long length) {
+    checkFile(fileId);
+    Args.range("offset", offset, 0, cache.maxFileSize() - 1);
+    Args.range("length", length, 1, cache.maxFileSize() - offset);
+  }
+
+  private void checkWrite(WriteRequest r) {
+    checkFile(r.getFileId());
+    Args.range("offset", r.getOffset(), 0, cache.maxFileSize() - 1);
+    Args.range("data", r.getData().size(), 1, Math.min(MAX_WRITE, cache.maxFileSize() - r.getOffset()));
+  }
+
+  private void count(RunContext ctx, MutationKind kind) {
+    meters.counter("splicelab.storage.mutations", "kind", kind.name(), "scenario", ctx.getScenario()).increment();
+  }
+
+  private static MutationReply reply(PageCache.Applied a) {
+    return MutationReply.newBuilder().setVersion(a.version()).setSize(a.size()).setFoliosRemoved(a.foliosRemoved())
+        .setBytesZeroedInPlace(a.bytesZeroedInPlace()).build();
+  }
+}
