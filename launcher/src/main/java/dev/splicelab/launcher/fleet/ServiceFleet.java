@@ -152,11 +152,26 @@ public final class ServiceFleet implements AutoCloseable {
     }
   }
 
+  private static final java.util.Set<Integer> TAKEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * A port that binds now, chosen below Linux's ephemeral range (32768+) so that the outgoing
+   * connections of Kafka and gRPC clients cannot take it between this check and the service's bind.
+   */
   private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
+    java.util.SplittableRandom random = new java.util.SplittableRandom();
+    for (int i = 0; i < 200; i++) {
+      int port = 20000 + random.nextInt(12000);
+      if (!TAKEN.add(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        return port;
+      } catch (IOException busy) {
+        // try another
+      }
     }
+    throw new IOException("no free port found in 20000-31999 after 200 tries");
   }
 
   @Override

@@ -11,7 +11,6 @@ import java.time.Clock;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.PropertySource;
 import org.springframework.kafka.core.KafkaTemplate;
 
 /**
@@ -20,7 +19,6 @@ import org.springframework.kafka.core.KafkaTemplate;
  * splicelab-common.properties and are overridden by each service's application.yaml.
  */
 @AutoConfiguration(afterName = "org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration")
-@PropertySource("classpath:splicelab-common.properties")
 public class SplicelabCommonAutoConfiguration {
 
   @Bean

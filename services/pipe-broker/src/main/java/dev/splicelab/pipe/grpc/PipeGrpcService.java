@@ -60,7 +60,7 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
         SpliceReadReply s = storage.spliceRead(SpliceReadRequest.newBuilder()
             .setContext(r.getContext()).setFileId(r.getFileId()).setOffset(r.getOffset()).setLength(r.getLength())
             .setMode(copy ? SpliceMode.COPY : SpliceMode.REFERENCE).setMaxBuffers(pipe.free()).build());
-        long now = Clocks.epochNanos(clock);
+        long now = s.getAtNanos() > 0 ? s.getAtNanos() : Clocks.epochNanos(clock);
         List<FolioRef> refs = new ArrayList<>();
         for (SplicePiece piece : s.getPiecesList()) {
           PipeBuffer.Builder b = PipeBuffer.newBuilder().setFileOffset(piece.getFileOffset()).setLength(piece.getLength())

@@ -5,6 +5,7 @@ import dev.splicelab.proto.Topics;
 import dev.splicelab.common.time.Sleeper;
 import dev.splicelab.storage.domain.PageCache;
 import dev.splicelab.storage.grpc.StorageGrpcService;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -31,7 +32,7 @@ public class StorageConfiguration {
     Gauge.builder("splicelab.storage.pinned.bytes", cache, PageCache::pinnedBytes).baseUnit("bytes").register(meters);
     Gauge.builder("splicelab.storage.cached.bytes", cache, PageCache::cachedBytes).baseUnit("bytes").register(meters);
     Gauge.builder("splicelab.storage.live.folios", cache, PageCache::liveFolios).register(meters);
-    Gauge.builder("splicelab.storage.copied.bytes", cache, PageCache::bytesCopied).baseUnit("bytes").register(meters);
+    FunctionCounter.builder("splicelab.storage.copied.bytes", cache, PageCache::bytesCopied).baseUnit("bytes").register(meters);
     return cache;
   }
 

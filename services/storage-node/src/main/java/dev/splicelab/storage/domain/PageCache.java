@@ -49,7 +49,7 @@ public final class PageCache implements AutoCloseable {
   /** One piece of a splice: a pinned page-sized slice of a folio, or a copy of its bytes. */
   public record Piece(long fileOffset, int length, FolioRef ref, byte[] copy) {}
 
-  public record Spliced(long version, long length, List<Piece> pieces, long bytesCopied) {}
+  public record Spliced(long version, long length, List<Piece> pieces, long bytesCopied, long atNanos) {}
 
   public record FolioView(long id, long fileOffset, int size, int pins, boolean dirty, long generation) {}
 
@@ -294,7 +294,7 @@ public final class PageCache implements AutoCloseable {
         pos = pieceEnd;
       }
       bytesCopied.addAndGet(copied);
-      return new Spliced(f.version, pos - offset, pieces, copied);
+      return new Spliced(f.version, pos - offset, pieces, copied, Clocks.epochNanos(clock));
     } finally {
       f.lock.unlock();
     }

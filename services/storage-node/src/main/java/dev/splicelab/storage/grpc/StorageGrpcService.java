@@ -117,7 +117,7 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
       Args.range("max_buffers", r.getMaxBuffers(), 1, 65536);
       Args.known("mode", r.getMode(), SpliceMode.SPLICE_MODE_UNSPECIFIED, r.getModeValue());
       PageCache.Spliced s = cache.spliceRead(r.getFileId(), r.getOffset(), r.getLength(), r.getMode() == SpliceMode.COPY, r.getMaxBuffers());
-      SpliceReadReply.Builder b = SpliceReadReply.newBuilder().setVersion(s.version()).setLength(s.length()).setBytesCopied(s.bytesCopied());
+      SpliceReadReply.Builder b = SpliceReadReply.newBuilder().setVersion(s.version()).setLength(s.length()).setBytesCopied(s.bytesCopied()).setAtNanos(s.atNanos());
       for (PageCache.Piece p : s.pieces()) {
         SplicePiece.Builder pb = SplicePiece.newBuilder().setFileOffset(p.fileOffset()).setLength(p.length());
         if (p.ref() != null) {
