@@ -29,7 +29,7 @@ public final class CellCodec {
 
   /** Bytes of [offset, offset + length) as written by one operation; both multiples of CELL. */
   public static byte[] fill(int fileId, long opId, long offset, int length) {
-    if (offset % CELL != 0 || length % CELL != 0 || length < 0) {
+    if (offset < 0 || offset % CELL != 0 || length % CELL != 0 || length < 0) {
       throw new IllegalArgumentException(
           "offset and length must be non-negative multiples of " + CELL + ", got " + offset + ", " + length);
     }
@@ -93,7 +93,7 @@ public final class CellCodec {
    * cells of one kind (and one op id for data). offset and data.length must be multiples of 64.
    */
   public static List<CellRun> decodeRuns(int fileId, long offset, byte[] data) {
-    if (offset % CELL != 0 || data.length % CELL != 0) {
+    if (offset < 0 || offset % CELL != 0 || data.length % CELL != 0) {
       throw new IllegalArgumentException("buffer must be cell-aligned: offset " + offset + ", length " + data.length);
     }
     List<CellRun> runs = new ArrayList<>();

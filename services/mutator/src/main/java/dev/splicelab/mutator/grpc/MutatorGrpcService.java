@@ -47,7 +47,8 @@ public class MutatorGrpcService extends MutatorGrpc.MutatorImplBase {
     Args.require(!w.getContext().getRunId().isBlank(), "context.run_id", "must be non-empty", "''");
     Args.range("file_id", w.getFileId(), 1, 65535);
     Args.range("writers", w.getWriters(), 1, 64);
-    Args.range("rate_per_second", w.getRatePerSecond(), Double.MIN_VALUE, 1_000_000);
+    Args.require(w.getRatePerSecond() > 0 && w.getRatePerSecond() <= 1_000_000, "rate_per_second",
+        "must be > 0 and at most 1000000", w.getRatePerSecond());
     MutationMix m = w.getMix();
     double[] mix = {m.getWrite(), m.getMmapStore(), m.getPunchPartial(), m.getPunchWhole(), m.getTruncateExtend(), m.getDirectWrite()};
     String[] names = {"mix.write", "mix.mmap_store", "mix.punch_partial", "mix.punch_whole", "mix.truncate_extend", "mix.direct_write"};
@@ -62,7 +63,8 @@ public class MutatorGrpcService extends MutatorGrpc.MutatorImplBase {
     Args.multiple("punch_block", w.getPunchBlock(), 4096, 4096, 2L << 20);
     Args.range("hot_probability", w.getHotProbability(), 0, 1);
     if (w.getHotProbability() > 0) {
-      Args.range("hot_fraction_of_file", w.getHotFractionOfFile(), Double.MIN_VALUE, 1);
+      Args.require(w.getHotFractionOfFile() > 0 && w.getHotFractionOfFile() <= 1, "hot_fraction_of_file",
+          "must be > 0 and at most 1", w.getHotFractionOfFile());
     }
     Args.range("max_mutations", w.getMaxMutations(), 0, Long.MAX_VALUE);
   }

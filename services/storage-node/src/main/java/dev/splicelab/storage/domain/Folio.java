@@ -16,8 +16,16 @@ public final class Folio {
   /** File offset of byte 0 of the folio. */
   final long fileOffset;
   final byte[] data;
-  /** References held by pipes and send queues (pins). */
+  /** References held by pipes and send queues (pins), private ones included. */
   int pins;
+  /** COW_PRIVATE_REF pins: holders that must not see later changes. */
+  int privatePins;
+  /** Splice write-protected the folio: the next store through a mapping faults. */
+  boolean writeProtected;
+  /** Mapped writable by an earlier store fault and not cleaned since (stores go in silently). */
+  boolean mappedWritable;
+  /** STABLE_PAGES holds: writers touching the folio wait while this is > 0. */
+  int stableHolds;
   /** In the file's mapping (findable by offset). Once false, never true again. */
   boolean inMapping = true;
   boolean dirty;

@@ -44,18 +44,38 @@ public final class PageCache implements AutoCloseable {
   public record Config(Path dataDir, long maxFileSize, long deviceLatencyMicros, int readaheadBytes) {}
 
   /** Result of one mutation. */
-  public record Applied(long version, long size, int foliosRemoved, long bytesZeroedInPlace) {}
+  public record Applied(long version, long size, int foliosRemoved, long bytesZeroedInPlace, long stallMicros,
+      int foliosCopied) {
+    Applied(long version, long size, int foliosRemoved, long bytesZeroedInPlace) {
+      this(version, size, foliosRemoved, bytesZeroedInPlace, 0, 0);
+    }
+  }
+
+  /** How a splice takes the data (see SpliceMode). */
+  public enum SpliceKind { REFERENCE, COPY, PRIVATE_REFERENCE, STABLE_REFERENCE }
+
+  /** The STABLE_PAGES wait bound of a file and what happens when it expires. */
+  public record StablePolicy(long waitMicros, boolean failWriter) {
+    public static final StablePolicy DEFAULT = new StablePolicy(200_000, true);
+  }
+
+  /** Costs accumulated for one file since it was created. */
+  public record Costs(long bytesCopied, long foliosCopied, long writeProtectFaults, long cookieBumps, long silentStores,
+      long stalls, long stallP50, long stallP90, long stallP99, long stallP999, long stallMax, long stableTimeoutsFailed,
+      long stableTimeoutsLetThrough, long pinnedBytes) {}
 
   /** One piece of a splice: a pinned page-sized slice of a folio, or a copy of its bytes. */
   public record Piece(long fileOffset, int length, FolioRef ref, byte[] copy) {}
 
-  public record Spliced(long version, long length, List<Piece> pieces, long bytesCopied, long atNanos) {}
+  public record Spliced(long version, long length, List<Piece> pieces, long bytesCopied, long atNanos, long cookie) {}
 
   public record FolioView(long id, long fileOffset, int size, int pins, boolean dirty, long generation) {}
 
   public record FileStat(long size, long version, FsProfile profile, List<FolioView> folios, int orphans, long pinnedBytes) {}
 
   private static final int MAX_ORDER = 9; // 2 MiB
+  /** How long a writer honouring the completion contract waits for a send before giving up. */
+  private static final long SEND_WAIT_MICROS = 30_000_000;
 
   private final Config config;
   private final Clock clock;
@@ -72,9 +92,24 @@ public final class PageCache implements AutoCloseable {
     final FsProfile profile;
     final BlockDevice device;
     final ReentrantLock lock = new ReentrantLock();
+    final java.util.concurrent.locks.Condition released = lock.newCondition();
     final TreeMap<Long, Folio> mapping = new TreeMap<>();
     long size;
     long version;
+    /** The model's i_version: bumped as Linux does (not by silent stores to writable mappings). */
+    long cookie;
+    StablePolicy stablePolicy = StablePolicy.DEFAULT;
+    /** Sends in flight (COMPLETION_AFTER_SNAPSHOT): id -> {offset, end}. */
+    final Map<String, long[]> sends = new HashMap<>();
+    long bytesCopied;
+    long foliosCopied;
+    long wpFaults;
+    long cookieBumps;
+    long silentStores;
+    long stableFailed;
+    long stableLetThrough;
+    long pinnedPages;
+    final org.HdrHistogram.Histogram stalls = new org.HdrHistogram.Histogram(3);
 
     CachedFile(int id, FsProfile profile, BlockDevice device) {
       this.id = id;
@@ -102,6 +137,10 @@ public final class PageCache implements AutoCloseable {
 
   /** Creates the file (or replaces it: the old mapping is dropped, pinned folios stay alive). */
   public Applied create(RunContext ctx, int fileId, long size, FsProfile profile) {
+    return create(ctx, fileId, size, profile, StablePolicy.DEFAULT);
+  }
+
+  public Applied create(RunContext ctx, int fileId, long size, FsProfile profile, StablePolicy stablePolicy) {
     CachedFile old = files.get(fileId);
     if (old != null) {
       old.lock.lock();
@@ -122,8 +161,10 @@ public final class PageCache implements AutoCloseable {
       files.put(fileId, f);
       f.size = size;
       f.version = 1;
+      f.cookie = 1;
+      f.stablePolicy = stablePolicy;
       Applied a = new Applied(1, size, 0, 0);
-      publish(ctx, f, MutationKind.CREATE, 0, size, 0, a);
+      publish(ctx, f, MutationKind.CREATE, 0, size, 0, a, true, false, false);
       return a;
     } finally {
       f.lock.unlock();
@@ -132,6 +173,16 @@ public final class PageCache implements AutoCloseable {
 
   /** write(2) (kind WRITE) or a store through a shared mapping (kind MMAP_STORE). */
   public Applied write(RunContext ctx, int fileId, long offset, byte[] data, long opId, MutationKind kind) {
+    return write(ctx, fileId, offset, data, opId, kind, false);
+  }
+
+  /**
+   * write(2) (kind WRITE) or a store through a shared mapping (kind MMAP_STORE). A store to a
+   * folio splice write-protected faults (counted); a change to a privately pinned folio goes into
+   * a copy that replaces it in the mapping (COW_PRIVATE_REF). write(2) always bumps the cookie; a
+   * store bumps it only when it faults (the folio was not already mapped writable and dirty).
+   */
+  public Applied write(RunContext ctx, int fileId, long offset, byte[] data, long opId, MutationKind kind, boolean honorsSends) {
     CachedFile f = file(fileId);
     long end = offset + data.length;
     f.lock.lock();
@@ -140,12 +191,30 @@ public final class PageCache implements AutoCloseable {
         throw Status.OUT_OF_RANGE.withDescription("offset + length: a store through a mapping must end at or before EOF ("
             + f.size + "), got " + end + " (the kernel raises SIGBUS)").asRuntimeException();
       }
+      Wait w = awaitWritable(f, offset, end, honorsSends);
+      boolean mmap = kind == MutationKind.MMAP_STORE;
+      boolean faulted = false;
+      int copied = 0;
       long pos = offset;
       while (pos < end) {
         Folio folio = folioAt(f, pos);
         if (folio == null) {
           long want = kind == MutationKind.WRITE ? end - pageStart(pos) : Math.max(config.readaheadBytes(), end - pageStart(pos));
           folio = allocate(f, pos, want, Math.max(f.size, end));
+        }
+        if (mmap && (folio.writeProtected || !folio.mappedWritable)) {
+          faulted = true;
+          if (folio.writeProtected) {
+            f.wpFaults++;
+          }
+        }
+        if (folio.privatePins > 0) {
+          folio = copyOnWrite(f, folio);
+          copied++;
+        }
+        folio.writeProtected = false;
+        if (mmap) {
+          folio.mappedWritable = true;
         }
         int n = (int) (Math.min(end, folio.end()) - pos);
         System.arraycopy(data, (int) (pos - offset), folio.data, (int) (pos - folio.fileOffset), n);
@@ -154,8 +223,14 @@ public final class PageCache implements AutoCloseable {
         pos += n;
       }
       f.size = Math.max(f.size, end);
-      Applied a = new Applied(++f.version, f.size, 0, 0);
-      publish(ctx, f, kind, offset, data.length, opId, a);
+      boolean bump = !mmap || faulted;
+      if (bump) {
+        bumpCookie(f);
+      } else {
+        f.silentStores++;
+      }
+      Applied a = new Applied(++f.version, f.size, 0, 0, w.micros, copied);
+      publish(ctx, f, kind, offset, data.length, opId, a, bump, honorsSends, w.timedOut);
       return a;
     } finally {
       f.lock.unlock();
@@ -164,25 +239,36 @@ public final class PageCache implements AutoCloseable {
 
   /** fallocate(PUNCH_HOLE | KEEP_SIZE): whole folios leave the mapping, partial ones are zeroed in place. */
   public Applied punchHole(RunContext ctx, int fileId, long offset, long length, long opId) {
+    return punchHole(ctx, fileId, offset, length, opId, false);
+  }
+
+  public Applied punchHole(RunContext ctx, int fileId, long offset, long length, long opId, boolean honorsSends) {
     CachedFile f = file(fileId);
     long end = offset + length;
     f.lock.lock();
     try {
+      Wait w = awaitWritable(f, offset, end, honorsSends);
       int removed = 0;
+      int copied = 0;
       long zeroed = 0;
       for (Folio folio : overlapping(f, offset, end)) {
         if (folio.fileOffset >= offset && folio.end() <= end) {
           removeFromMapping(f, folio);
           removed++;
         } else {
+          if (folio.privatePins > 0) {
+            folio = copyOnWrite(f, folio);
+            copied++;
+          }
           zeroed += zeroInPlace(folio, Math.max(offset, folio.fileOffset), Math.min(end, folio.end()));
         }
       }
       if (offset < f.size) {
         f.device.zero(offset, Math.min(end, f.size) - offset);
       }
-      Applied a = new Applied(++f.version, f.size, removed, zeroed);
-      publish(ctx, f, MutationKind.PUNCH_HOLE, offset, length, opId, a);
+      bumpCookie(f);
+      Applied a = new Applied(++f.version, f.size, removed, zeroed, w.micros, copied);
+      publish(ctx, f, MutationKind.PUNCH_HOLE, offset, length, opId, a, true, honorsSends, w.timedOut);
       return a;
     } finally {
       f.lock.unlock();
@@ -191,10 +277,16 @@ public final class PageCache implements AutoCloseable {
 
   /** ftruncate(2): shrinking drops folios past EOF and zeroes the straddling folio's tail in place. */
   public Applied truncate(RunContext ctx, int fileId, long newSize, long opId) {
+    return truncate(ctx, fileId, newSize, opId, false);
+  }
+
+  public Applied truncate(RunContext ctx, int fileId, long newSize, long opId, boolean honorsSends) {
     CachedFile f = file(fileId);
     f.lock.lock();
     try {
+      Wait w = newSize < f.size ? awaitWritable(f, newSize, Long.MAX_VALUE, honorsSends) : Wait.NONE;
       int removed = 0;
+      int copied = 0;
       long zeroed = 0;
       if (newSize < f.size) {
         for (Folio folio : overlapping(f, newSize, Long.MAX_VALUE)) {
@@ -202,14 +294,19 @@ public final class PageCache implements AutoCloseable {
             removeFromMapping(f, folio);
             removed++;
           } else {
+            if (folio.privatePins > 0) {
+              folio = copyOnWrite(f, folio);
+              copied++;
+            }
             zeroed += zeroInPlace(folio, newSize, folio.end());
           }
         }
         f.device.truncate(newSize);
       }
       f.size = newSize;
-      Applied a = new Applied(++f.version, f.size, removed, zeroed);
-      publish(ctx, f, MutationKind.TRUNCATE, newSize, 0, opId, a);
+      bumpCookie(f);
+      Applied a = new Applied(++f.version, f.size, removed, zeroed, w.micros, copied);
+      publish(ctx, f, MutationKind.TRUNCATE, newSize, 0, opId, a, true, honorsSends, w.timedOut);
       return a;
     } finally {
       f.lock.unlock();
@@ -222,10 +319,15 @@ public final class PageCache implements AutoCloseable {
    * extra references): holders keep the old folios. offset and length must be block-aligned.
    */
   public Applied directWrite(RunContext ctx, int fileId, long offset, byte[] data, long opId) {
+    return directWrite(ctx, fileId, offset, data, opId, false);
+  }
+
+  public Applied directWrite(RunContext ctx, int fileId, long offset, byte[] data, long opId, boolean honorsSends) {
     CachedFile f = file(fileId);
     long end = offset + data.length;
     f.lock.lock();
     try {
+      Wait w = awaitWritable(f, offset, end, honorsSends);
       List<Folio> hit = overlapping(f, offset, end);
       for (Folio folio : hit) {
         writeBack(f, folio);
@@ -235,8 +337,9 @@ public final class PageCache implements AutoCloseable {
         removeFromMapping(f, folio);
       }
       f.size = Math.max(f.size, end);
-      Applied a = new Applied(++f.version, f.size, hit.size(), 0);
-      publish(ctx, f, MutationKind.DIRECT_WRITE, offset, data.length, opId, a);
+      bumpCookie(f);
+      Applied a = new Applied(++f.version, f.size, hit.size(), 0, w.micros, 0);
+      publish(ctx, f, MutationKind.DIRECT_WRITE, offset, data.length, opId, a, true, honorsSends, w.timedOut);
       return a;
     } finally {
       f.lock.unlock();
@@ -269,6 +372,16 @@ public final class PageCache implements AutoCloseable {
 
   /** filemap_splice_read: one piece per page touched, each pinning its folio, or copying it. */
   public Spliced spliceRead(int fileId, long offset, long length, boolean copy, int maxBuffers) {
+    return spliceRead(fileId, offset, length, copy ? SpliceKind.COPY : SpliceKind.REFERENCE, maxBuffers);
+  }
+
+  /**
+   * filemap_splice_read: one piece per page touched, all taken under the file lock at one version.
+   * REFERENCE pins the folio; PRIVATE_REFERENCE also takes a private pin and write-protects it;
+   * STABLE_REFERENCE also takes a stable hold; COPY copies the bytes.
+   */
+  public Spliced spliceRead(int fileId, long offset, long length, SpliceKind kind, int maxBuffers) {
+    boolean copy = kind == SpliceKind.COPY;
     CachedFile f = file(fileId);
     f.lock.lock();
     try {
@@ -287,14 +400,27 @@ public final class PageCache implements AutoCloseable {
           copied += n;
         } else {
           folio.pins++;
+          f.pinnedPages++;
           pinnedPages.incrementAndGet();
+          boolean priv = kind == SpliceKind.PRIVATE_REFERENCE;
+          boolean stable = kind == SpliceKind.STABLE_REFERENCE;
+          if (priv) {
+            folio.privatePins++;
+            folio.writeProtected = true;
+            folio.mappedWritable = false;
+          }
+          if (stable) {
+            folio.stableHolds++;
+          }
           pieces.add(new Piece(pos, n, FolioRef.newBuilder().setFolioId(folio.id).setOffsetInFolio(inFolio)
-              .setLength(n).setFileOffset(pos).setFolioSize(folio.size()).setGeneration(folio.generation).build(), null));
+              .setLength(n).setFileOffset(pos).setFolioSize(folio.size()).setGeneration(folio.generation)
+              .setPrivatePin(priv).setStableHold(stable).setCookie(f.cookie).build(), null));
         }
         pos = pieceEnd;
       }
       bytesCopied.addAndGet(copied);
-      return new Spliced(f.version, pos - offset, pieces, copied, Clocks.epochNanos(clock));
+      f.bytesCopied += copied;
+      return new Spliced(f.version, pos - offset, pieces, copied, Clocks.epochNanos(clock), f.cookie);
     } finally {
       f.lock.unlock();
     }
@@ -308,6 +434,30 @@ public final class PageCache implements AutoCloseable {
    * the inode lock): a concurrent in-place change may be seen half-applied.
    */
   public FolioBytes readFolio(List<FolioRef> slices) {
+    return readSlices(slices);
+  }
+
+  /** Result of a confirmed read: null bytes when the confirm failed. */
+  public record Confirmed(FolioBytes bytes, boolean failed) {}
+
+  /**
+   * OPTIMISTIC_CONFIRM: under the file lock, reads the slices only if the file's cookie still
+   * equals {@code expectedCookie}; the check and the copy are atomic with respect to mutations.
+   */
+  public Confirmed readFolioConfirmed(List<FolioRef> slices, int fileId, long expectedCookie) {
+    CachedFile f = file(fileId);
+    f.lock.lock();
+    try {
+      if (f.cookie != expectedCookie) {
+        return new Confirmed(null, true);
+      }
+      return new Confirmed(readSlices(slices), false);
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  private FolioBytes readSlices(List<FolioRef> slices) {
     int total = 0;
     for (FolioRef s : slices) {
       total += s.getLength();
@@ -335,8 +485,21 @@ public final class PageCache implements AutoCloseable {
 
   /** Drops one pin per id. Returns the number of folios freed. */
   public int unpin(List<Long> folioIds) {
+    return unpin(folioIds, List.of(), List.of());
+  }
+
+  /**
+   * Drops one shared pin per id in {@code shared}, one private pin per id in {@code privateIds}
+   * and one pin plus its splice-time stable hold per id in {@code stableIds}. Returns folios freed.
+   */
+  public int unpin(List<Long> shared, List<Long> privateIds, List<Long> stableIds) {
     int freed = 0;
-    for (long id : folioIds) {
+    List<long[]> all = new ArrayList<>();
+    shared.forEach(id -> all.add(new long[] {id, 0}));
+    privateIds.forEach(id -> all.add(new long[] {id, 1}));
+    stableIds.forEach(id -> all.add(new long[] {id, 2}));
+    for (long[] entry : all) {
+      long id = entry[0];
       Folio folio = live.get(id);
       if (folio == null) {
         throw new IllegalStateException("folio_id " + id + " is not alive (already released?)");
@@ -353,6 +516,18 @@ public final class PageCache implements AutoCloseable {
           }
           folio.pins--;
           pinnedPages.decrementAndGet();
+          if (f != null) {
+            f.pinnedPages--;
+          }
+          if (entry[1] == 1 && folio.privatePins > 0) {
+            folio.privatePins--;
+          }
+          if (entry[1] == 2 && folio.stableHolds > 0) {
+            folio.stableHolds--;
+            if (f != null) {
+              f.released.signalAll();
+            }
+          }
           if (folio.pins == 0 && !folio.inMapping) {
             live.remove(folio.id);
             freed++;
@@ -567,9 +742,11 @@ public final class PageCache implements AutoCloseable {
       f.device.write(folio.fileOffset, folio.data, 0, (int) (end - folio.fileOffset));
     }
     folio.dirty = false;
+    folio.mappedWritable = false; // page_mkclean: the next store through a mapping faults again
   }
 
-  private void publish(RunContext ctx, CachedFile f, MutationKind kind, long offset, long length, long opId, Applied a) {
+  private void publish(RunContext ctx, CachedFile f, MutationKind kind, long offset, long length, long opId, Applied a,
+      boolean cookieBumped, boolean honorsSends, boolean stableTimeout) {
     mutationListener.accept(MutationRecord.newBuilder()
         .setContext(ctx)
         .setFileId(f.id)
@@ -582,7 +759,171 @@ public final class PageCache implements AutoCloseable {
         .setAtNanos(Clocks.epochNanos(clock))
         .setFoliosRemoved(a.foliosRemoved())
         .setBytesZeroedInPlace(a.bytesZeroedInPlace())
+        .setCookieBumped(cookieBumped)
+        .setHonorsSends(honorsSends)
+        .setStallUs(a.stallMicros())
+        .setStableTimeout(stableTimeout)
+        .setFoliosCopied(a.foliosCopied())
         .build());
+  }
+
+  // ---------------------------------------------------------------- strategies
+
+  /** Time a writer waited, and whether its stable-page wait expired and it was let through. */
+  private record Wait(long micros, boolean timedOut) {
+    static final Wait NONE = new Wait(0, false);
+  }
+
+  /**
+   * Waits (releasing the file lock) while a folio of [start, end) in the mapping has a stable
+   * hold, or, for writers honouring the completion contract, while a send in flight overlaps the
+   * range. A stable wait is bounded by the file's policy: FAIL_WRITER throws ABORTED, LET_THROUGH
+   * returns with timedOut set.
+   */
+  private Wait awaitWritable(CachedFile f, long start, long end, boolean honorsSends) {
+    long t0 = System.nanoTime();
+    long stableDeadline = t0 + f.stablePolicy.waitMicros() * 1000;
+    long sendDeadline = t0 + SEND_WAIT_MICROS * 1000;
+    boolean waited = false;
+    boolean timedOut = false;
+    while (true) {
+      boolean stable = heldIn(f, start, end);
+      boolean send = honorsSends && sendIn(f, start, end);
+      if (!stable && !send) {
+        break;
+      }
+      long now = System.nanoTime();
+      if (stable && now >= stableDeadline) {
+        if (f.stablePolicy.failWriter()) {
+          f.stableFailed++;
+          recordStall(f, now - t0);
+          throw Status.ABORTED.withDescription("stable pages: the range [" + start + ", " + end + ") stayed under network IO for "
+              + f.stablePolicy.waitMicros() / 1000 + " ms; the write fails (policy FAIL_WRITER)").asRuntimeException();
+        }
+        f.stableLetThrough++;
+        timedOut = true;
+        break;
+      }
+      if (!stable && now >= sendDeadline) {
+        break; // the application gives up waiting for a send that does not complete
+      }
+      waited = true;
+      try {
+        f.released.awaitNanos(Math.max(1000, (stable ? stableDeadline : sendDeadline) - now));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw Status.CANCELLED.withDescription("interrupted while waiting for a held folio").asRuntimeException();
+      }
+    }
+    long micros = (System.nanoTime() - t0) / 1000;
+    if (waited) {
+      recordStall(f, micros * 1000);
+    }
+    return waited ? new Wait(micros, timedOut) : Wait.NONE;
+  }
+
+  private static void recordStall(CachedFile f, long nanos) {
+    f.stalls.recordValue(Math.max(1, nanos / 1000));
+  }
+
+  private static boolean heldIn(CachedFile f, long start, long end) {
+    for (Folio folio : overlapping(f, start, end)) {
+      if (folio.stableHolds > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean sendIn(CachedFile f, long start, long end) {
+    for (long[] r : f.sends.values()) {
+      if (r[0] < end && r[1] > start) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Puts a copy of a privately pinned folio into the mapping; the pinned original leaves it. */
+  private Folio copyOnWrite(CachedFile f, Folio old) {
+    Folio copy = new Folio(folioIds.incrementAndGet(), f.id, old.fileOffset, old.size());
+    System.arraycopy(old.data, 0, copy.data, 0, old.size());
+    copy.dirty = old.dirty;
+    copy.generation = old.generation;
+    removeFromMapping(f, old);
+    f.mapping.put(copy.fileOffset, copy);
+    live.put(copy.id, copy);
+    f.foliosCopied++;
+    f.bytesCopied += copy.size();
+    bytesCopied.addAndGet(copy.size());
+    return copy;
+  }
+
+  private static void bumpCookie(CachedFile f) {
+    f.cookie++;
+    f.cookieBumps++;
+  }
+
+  /** STABLE_PAGES: takes (begin) or releases one hold per id. Returns folios held node-wide. */
+  public int stableHold(List<Long> folioIds, boolean begin) {
+    for (long id : folioIds) {
+      Folio folio = live.get(id);
+      if (folio == null) {
+        throw new IllegalStateException("folio_id " + id + " is not alive (holds need a pinned folio)");
+      }
+      CachedFile f = files.get(folio.fileId);
+      f.lock.lock();
+      try {
+        if (begin) {
+          folio.stableHolds++;
+        } else {
+          if (folio.stableHolds <= 0) {
+            throw new IllegalStateException("folio_id " + id + " has no stable hold to release");
+          }
+          folio.stableHolds--;
+          f.released.signalAll();
+        }
+      } finally {
+        f.lock.unlock();
+      }
+    }
+    int held = 0;
+    for (Folio folio : live.values()) {
+      if (folio.stableHolds > 0) {
+        held++;
+      }
+    }
+    return held;
+  }
+
+  /** COMPLETION_AFTER_SNAPSHOT: registers or completes a send over [offset, offset + length). */
+  public int sendRange(int fileId, String sendId, long offset, long length, boolean begin) {
+    CachedFile f = file(fileId);
+    f.lock.lock();
+    try {
+      if (begin) {
+        f.sends.put(sendId, new long[] {offset, offset + length});
+      } else {
+        f.sends.remove(sendId);
+        f.released.signalAll();
+      }
+      return f.sends.size();
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  public Costs costs(int fileId) {
+    CachedFile f = file(fileId);
+    f.lock.lock();
+    try {
+      org.HdrHistogram.Histogram h = f.stalls;
+      return new Costs(f.bytesCopied, f.foliosCopied, f.wpFaults, f.cookieBumps, f.silentStores, h.getTotalCount(),
+          h.getValueAtPercentile(50), h.getValueAtPercentile(90), h.getValueAtPercentile(99), h.getValueAtPercentile(99.9),
+          h.getMaxValue(), f.stableFailed, f.stableLetThrough, f.pinnedPages * Folio.PAGE);
+    } finally {
+      f.lock.unlock();
+    }
   }
 
   /** Folios currently pinned per file, for diagnostics. */

@@ -37,7 +37,12 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
       Args.range("file_id", r.getFileId(), 1, 65535);
       Args.range("size", r.getSize(), 0, cache.maxFileSize());
       Args.known("profile", r.getProfile(), FsProfile.FS_PROFILE_UNSPECIFIED, r.getProfileValue());
-      return reply(cache.create(r.getContext(), r.getFileId(), r.getSize(), r.getProfile()));
+      long waitMs = Args.range("stable_wait_timeout_ms", r.getStableWaitTimeoutMs(), 0, 60_000);
+      Args.require(r.getStableTimeoutPolicyValue() >= 0 && r.getStableTimeoutPolicyValue() <= 2, "stable_timeout_policy",
+          "must be FAIL_WRITER or LET_THROUGH", r.getStableTimeoutPolicyValue());
+      PageCache.StablePolicy policy = new PageCache.StablePolicy(waitMs == 0 ? 200_000 : waitMs * 1000,
+          r.getStableTimeoutPolicy() != StableTimeoutPolicy.LET_THROUGH);
+      return reply(cache.create(r.getContext(), r.getFileId(), r.getSize(), r.getProfile(), policy));
     });
   }
 
@@ -46,7 +51,8 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
     Calls.unary(out, () -> {
       checkWrite(r);
       count(r.getContext(), MutationKind.WRITE);
-      return reply(cache.write(r.getContext(), r.getFileId(), r.getOffset(), r.getData().toByteArray(), r.getOpId(), MutationKind.WRITE));
+      return reply(cache.write(r.getContext(), r.getFileId(), r.getOffset(), r.getData().toByteArray(), r.getOpId(), MutationKind.WRITE,
+          r.getHonorsSends()));
     });
   }
 
@@ -55,7 +61,8 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
     Calls.unary(out, () -> {
       checkWrite(r);
       count(r.getContext(), MutationKind.MMAP_STORE);
-      return reply(cache.write(r.getContext(), r.getFileId(), r.getOffset(), r.getData().toByteArray(), r.getOpId(), MutationKind.MMAP_STORE));
+      return reply(cache.write(r.getContext(), r.getFileId(), r.getOffset(), r.getData().toByteArray(), r.getOpId(),
+          MutationKind.MMAP_STORE, r.getHonorsSends()));
     });
   }
 
@@ -66,7 +73,8 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
       Args.require(r.getOffset() % DIRECT_IO_BLOCK == 0, "offset", "must be a multiple of " + DIRECT_IO_BLOCK + " for O_DIRECT (EINVAL)", r.getOffset());
       Args.require(r.getData().size() % DIRECT_IO_BLOCK == 0, "data", "length must be a multiple of " + DIRECT_IO_BLOCK + " for O_DIRECT (EINVAL)", r.getData().size());
       count(r.getContext(), MutationKind.DIRECT_WRITE);
-      return reply(cache.directWrite(r.getContext(), r.getFileId(), r.getOffset(), r.getData().toByteArray(), r.getOpId()));
+      return reply(cache.directWrite(r.getContext(), r.getFileId(), r.getOffset(), r.getData().toByteArray(), r.getOpId(),
+          r.getHonorsSends()));
     });
   }
 
@@ -75,7 +83,7 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
     Calls.unary(out, () -> {
       checkRange(r.getFileId(), r.getOffset(), r.getLength());
       count(r.getContext(), MutationKind.PUNCH_HOLE);
-      return reply(cache.punchHole(r.getContext(), r.getFileId(), r.getOffset(), r.getLength(), r.getOpId()));
+      return reply(cache.punchHole(r.getContext(), r.getFileId(), r.getOffset(), r.getLength(), r.getOpId(), r.getHonorsSends()));
     });
   }
 
@@ -85,7 +93,7 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
       checkFile(r.getFileId());
       Args.range("new_size", r.getNewSize(), 0, cache.maxFileSize());
       count(r.getContext(), MutationKind.TRUNCATE);
-      return reply(cache.truncate(r.getContext(), r.getFileId(), r.getNewSize(), r.getOpId()));
+      return reply(cache.truncate(r.getContext(), r.getFileId(), r.getNewSize(), r.getOpId(), r.getHonorsSends()));
     });
   }
 
@@ -116,8 +124,15 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
       Args.range("length", r.getLength(), 1, MAX_SPLICE);
       Args.range("max_buffers", r.getMaxBuffers(), 1, 65536);
       Args.known("mode", r.getMode(), SpliceMode.SPLICE_MODE_UNSPECIFIED, r.getModeValue());
-      PageCache.Spliced s = cache.spliceRead(r.getFileId(), r.getOffset(), r.getLength(), r.getMode() == SpliceMode.COPY, r.getMaxBuffers());
-      SpliceReadReply.Builder b = SpliceReadReply.newBuilder().setVersion(s.version()).setLength(s.length()).setBytesCopied(s.bytesCopied()).setAtNanos(s.atNanos());
+      PageCache.SpliceKind kind = switch (r.getMode()) {
+        case COPY -> PageCache.SpliceKind.COPY;
+        case PRIVATE_REFERENCE -> PageCache.SpliceKind.PRIVATE_REFERENCE;
+        case STABLE_REFERENCE -> PageCache.SpliceKind.STABLE_REFERENCE;
+        default -> PageCache.SpliceKind.REFERENCE;
+      };
+      PageCache.Spliced s = cache.spliceRead(r.getFileId(), r.getOffset(), r.getLength(), kind, r.getMaxBuffers());
+      SpliceReadReply.Builder b = SpliceReadReply.newBuilder().setVersion(s.version()).setLength(s.length())
+          .setBytesCopied(s.bytesCopied()).setAtNanos(s.atNanos()).setCookie(s.cookie());
       for (PageCache.Piece p : s.pieces()) {
         SplicePiece.Builder pb = SplicePiece.newBuilder().setFileOffset(p.fileOffset()).setLength(p.length());
         if (p.ref() != null) {
@@ -135,6 +150,15 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
   public void readFolio(ReadFolioRequest r, StreamObserver<ReadFolioReply> out) {
     Calls.unary(out, () -> {
       Args.range("slices", r.getSlicesCount(), 1, 65536);
+      if (r.getConfirm()) {
+        checkFile(r.getFileId());
+        PageCache.Confirmed c = cache.readFolioConfirmed(r.getSlicesList(), r.getFileId(), r.getExpectedCookie());
+        if (c.failed()) {
+          return ReadFolioReply.newBuilder().setConfirmFailed(true).build();
+        }
+        return ReadFolioReply.newBuilder().setData(ByteString.copyFrom(c.bytes().data()))
+            .setSlicesOutOfMapping(c.bytes().outOfMapping()).build();
+      }
       PageCache.FolioBytes b = cache.readFolio(r.getSlicesList());
       return ReadFolioReply.newBuilder().setData(ByteString.copyFrom(b.data())).setSlicesOutOfMapping(b.outOfMapping()).build();
     });
@@ -142,7 +166,43 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
 
   @Override
   public void unpin(UnpinRequest r, StreamObserver<UnpinReply> out) {
-    Calls.unary(out, () -> UnpinReply.newBuilder().setFoliosFreed(cache.unpin(r.getFolioIdsList())).build());
+    Calls.unary(out, () -> UnpinReply.newBuilder()
+        .setFoliosFreed(cache.unpin(r.getFolioIdsList(), r.getPrivateFolioIdsList(), r.getStableFolioIdsList())).build());
+  }
+
+  @Override
+  public void stableHold(StableHoldRequest r, StreamObserver<StableHoldReply> out) {
+    Calls.unary(out, () -> {
+      Args.range("folio_ids", r.getFolioIdsCount(), 1, 65536);
+      return StableHoldReply.newBuilder().setHeldFolios(cache.stableHold(r.getFolioIdsList(), r.getBegin())).build();
+    });
+  }
+
+  @Override
+  public void sendRange(SendRangeRequest r, StreamObserver<SendRangeReply> out) {
+    Calls.unary(out, () -> {
+      Args.require(!r.getSendId().isBlank(), "send_id", "must be non-empty", "''");
+      if (r.getBegin()) {
+        checkRange(r.getFileId(), r.getOffset(), r.getLength());
+      } else {
+        checkFile(r.getFileId());
+      }
+      return SendRangeReply.newBuilder().setInFlight(cache.sendRange(r.getFileId(), r.getSendId(), r.getOffset(), r.getLength(),
+          r.getBegin())).build();
+    });
+  }
+
+  @Override
+  public void costs(StatRequest r, StreamObserver<CostsReply> out) {
+    Calls.unary(out, () -> {
+      checkFile(r.getFileId());
+      PageCache.Costs c = cache.costs(r.getFileId());
+      return CostsReply.newBuilder().setBytesCopied(c.bytesCopied()).setFoliosCopied(c.foliosCopied())
+          .setWriteProtectFaults(c.writeProtectFaults()).setCookieBumps(c.cookieBumps()).setSilentStores(c.silentStores())
+          .setStalls(c.stalls()).setStallP50Us(c.stallP50()).setStallP90Us(c.stallP90()).setStallP99Us(c.stallP99())
+          .setStallP999Us(c.stallP999()).setStallMaxUs(c.stallMax()).setStableTimeoutsFailed(c.stableTimeoutsFailed())
+          .setStableTimeoutsLetThrough(c.stableTimeoutsLetThrough()).setPinnedBytes(c.pinnedBytes()).build();
+    });
   }
 
   @Override
@@ -183,6 +243,6 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
 
   private static MutationReply reply(PageCache.Applied a) {
     return MutationReply.newBuilder().setVersion(a.version()).setSize(a.size()).setFoliosRemoved(a.foliosRemoved())
-        .setBytesZeroedInPlace(a.bytesZeroedInPlace()).build();
+        .setBytesZeroedInPlace(a.bytesZeroedInPlace()).setStallUs(a.stallMicros()).setFoliosCopied(a.foliosCopied()).build();
   }
 }
