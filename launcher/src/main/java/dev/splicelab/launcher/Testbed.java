@@ -6,7 +6,13 @@ import dev.splicelab.launcher.report.CellResult;
 import dev.splicelab.launcher.report.ConsoleTable;
 import dev.splicelab.launcher.report.ReportWriter;
 import dev.splicelab.launcher.report.RunReport;
+import dev.splicelab.launcher.run.HistoryRecorder;
+import dev.splicelab.launcher.run.Recheck;
 import dev.splicelab.launcher.run.RunDriver;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 import dev.splicelab.launcher.scenario.Scenario;
 import dev.splicelab.launcher.scenario.ScenarioException;
 import dev.splicelab.launcher.scenario.ScenarioLoader;
@@ -30,7 +36,7 @@ import picocli.CommandLine.Option;
 /** The `testbed` command line. */
 @Command(name = "testbed", mixinStandardHelpOptions = true, version = "splicelab 0.1.0",
     description = "splicelab: measures what zero-copy file -> pipe -> socket transfers deliver when the file changes under them.",
-    subcommands = {Testbed.Run.class, Testbed.Scenarios.class, CommandLine.HelpCommand.class})
+    subcommands = {Testbed.Run.class, Testbed.Check.class, Testbed.Scenarios.class, CommandLine.HelpCommand.class})
 public final class Testbed implements Runnable {
 
   @CommandLine.Spec
@@ -100,7 +106,8 @@ public final class Testbed implements Runnable {
       }
       Scenario sc = ScenarioLoader.resolve(scenario);
       if (duration != null) {
-        sc = new Scenario(sc.name(), sc.description(), duration, sc.strategies(), sc.file(), sc.transfers(), sc.link(), sc.mutations());
+        sc = new Scenario(sc.name(), sc.description(), duration, sc.strategies(), sc.senderModes(), sc.faultProfiles(),
+            sc.workloads(), sc.file(), sc.transfers(), sc.stablePages(), sc.faults());
       }
       Path runs = runsDir.isAbsolute() ? runsDir : home().resolve(runsDir);
       RunOutcome o = execute(sc, seed, kafka, Duration.ofSeconds(warmupSeconds), runs, System.out, Clock.systemUTC());
@@ -129,8 +136,9 @@ public final class Testbed implements Runnable {
     String runId = sc.name() + "-" + runDir.getFileName();
     long t0 = System.nanoTime();
     boolean interactive = System.console() != null && out == System.out;
-    out.printf("splicelab: scenario %s, seed %d, %d cells of %d s; run %s%n", sc.name(), seed, sc.strategies().size(),
-        sc.cellDuration().toSeconds(), runDir);
+    int cellCount = RunDriver.cells(sc).size();
+    out.printf("splicelab: scenario %s, seed %d, %d cells of %d s (about %d s with start-up); run %s%n", sc.name(), seed,
+        cellCount, sc.cellDuration().toSeconds(), cellCount * (sc.cellDuration().toSeconds() + 3) + warmup.toSeconds() + 25, runDir);
     out.println(kafka == null ? "starting embedded Kafka (KRaft)..." : "using Kafka at " + kafka + "...");
     List<CellResult> cells;
     String kafkaInfo;
@@ -141,11 +149,14 @@ public final class Testbed implements Runnable {
       try (ServiceFleet fleet = ServiceFleet.start(home(), broker.bootstrap(), runDir.resolve("logs"), runDir.resolve("storage"),
           Duration.ofSeconds(180))) {
         out.printf("services healthy after %.1f s: %s%n", (System.nanoTime() - s0) / 1e9, fleet.endpoints());
-        try (RunDriver driver = new RunDriver(fleet, out, clock, interactive)) {
+        try (RunDriver driver = new RunDriver(fleet, out, interactive)) {
           cells = driver.run(sc, runId, seed, warmup);
         }
       }
+      out.printf("recording the run's history from Kafka into %s...%n", runDir.resolve("events"));
+      out.printf("recorded %s%n", HistoryRecorder.record(broker.bootstrap(), runId, runDir));
     }
+    writeVerdicts(runDir, runId, cells);
     RunReport report = new RunReport(runId, sc.name(), sc.description(), seed, startedAt, (System.nanoTime() - t0) / 1e9,
         kafkaInfo, System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
         System.getProperty("os.name") + " " + System.getProperty("os.version") + ", " + Runtime.getRuntime().availableProcessors() + " cores",
@@ -161,14 +172,66 @@ public final class Testbed implements Runnable {
     return new RunOutcome(report, runDir);
   }
 
+  /** verdicts.json: per cell and model, "VERDICT/CLASS" -> count, as the live checker judged. */
+  static void writeVerdicts(Path runDir, String runId, List<CellResult> cells) throws IOException {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("run_id", runId);
+    Map<String, Object> byCell = new LinkedHashMap<>();
+    for (CellResult c : cells) {
+      byCell.put(Integer.toString(c.cell()), c.verdictsByModel());
+    }
+    root.put("cells", byCell);
+    Files.writeString(runDir.resolve("verdicts.json"), JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
+        .writeValueAsString(root));
+  }
+
+  @Command(name = "check", mixinStandardHelpOptions = true,
+      description = "Re-check a finished run from its recorded Kafka history alone (RUN_DIR/events) and compare the "
+          + "verdict counts with those of the run (RUN_DIR/verdicts.json). Exit code 0 when they are the same.")
+  static final class Check implements Callable<Integer> {
+    @CommandLine.Parameters(paramLabel = "RUN_DIR", description = "A run directory, e.g. runs/latest.")
+    Path runDir;
+
+    @Override
+    public Integer call() throws Exception {
+      Path dir = runDir.isAbsolute() || Files.exists(runDir) ? runDir : home().resolve(runDir);
+      Path verdicts = dir.resolve("verdicts.json");
+      if (!Files.isRegularFile(verdicts)) {
+        throw new IllegalArgumentException("RUN_DIR: " + dir + " has no verdicts.json (is it a run directory?)");
+      }
+      JsonNode recorded = JsonMapper.builder().build().readTree(Files.readString(verdicts));
+      String runId = recorded.get("run_id").asString();
+      long t0 = System.nanoTime();
+      Map<Integer, Map<String, Map<String, Long>>> again = Recheck.run(dir, runId);
+      boolean same = true;
+      System.out.printf("%-6s %-10s %-44s %-44s %s%n", "cell", "model", "run", "re-check", "");
+      for (Map.Entry<String, JsonNode> cell : recorded.get("cells").properties()) {
+        int idx = Integer.parseInt(cell.getKey());
+        for (Map.Entry<String, JsonNode> model : cell.getValue().properties()) {
+          Map<String, Long> was = new java.util.TreeMap<>();
+          model.getValue().properties().forEach(e -> was.put(e.getKey(), e.getValue().asLong()));
+          Map<String, Long> now = again.getOrDefault(idx, Map.of()).getOrDefault(model.getKey(), Map.of());
+          boolean eq = was.equals(now);
+          same &= eq;
+          System.out.printf("%-6d %-10s %-44s %-44s %s%n", idx, model.getKey(), was, now, eq ? "same" : "DIFFERENT");
+        }
+      }
+      System.out.printf("re-checked %d cells from %s in %.1f s: %s%n", again.size(), dir.resolve("events"),
+          (System.nanoTime() - t0) / 1e9, same ? "same verdict counts as the run" : "verdict counts DIFFER from the run");
+      return same ? 0 : 1;
+    }
+  }
+
   @Command(name = "scenarios", mixinStandardHelpOptions = true, description = "List the built-in scenarios.")
   static final class Scenarios implements Callable<Integer> {
     @Override
     public Integer call() {
       for (String name : ScenarioLoader.builtInNames()) {
         Scenario s = ScenarioLoader.builtIn(name);
-        System.out.printf("%-12s %s x %s, %s%n  %s%n", name, s.strategies(), s.cellDuration().toSeconds() + " s",
-            s.file().profile() + " " + (s.file().sizeBytes() >> 10) + " KiB", s.description());
+        System.out.printf("%-12s %d cells of %d s: %s x %s x %s x %s%n  %s%n", name, RunDriver.cells(s).size(),
+            s.cellDuration().toSeconds(), s.strategies(), s.senderModes(),
+            s.faultProfiles().stream().map(Scenario.FaultProfile::name).toList(),
+            s.workloads().stream().map(Scenario.Workload::name).toList(), s.description());
       }
       return 0;
     }

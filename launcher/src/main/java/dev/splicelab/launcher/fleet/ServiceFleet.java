@@ -40,8 +40,12 @@ public final class ServiceFleet implements AutoCloseable {
   }
 
   private final Map<Service, Endpoint> endpoints = new EnumMap<>(Service.class);
-  private final Map<Service, Process> processes = new EnumMap<>(Service.class);
+  private final Map<Service, Process> processes = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Set<Service> paused = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Path logDir;
+  private Path home;
+  private String kafka;
+  private Path dataDir;
 
   private ServiceFleet(Path logDir) {
     this.logDir = logDir;
@@ -50,6 +54,9 @@ public final class ServiceFleet implements AutoCloseable {
   /** Starts every service; returns once all report UP on /actuator/health, or throws. */
   public static ServiceFleet start(Path home, String kafka, Path logDir, Path dataDir, Duration timeout) {
     ServiceFleet fleet = new ServiceFleet(logDir);
+    fleet.home = home;
+    fleet.kafka = kafka;
+    fleet.dataDir = dataDir;
     try {
       Files.createDirectories(logDir);
       for (Service s : Service.values()) {
@@ -61,9 +68,9 @@ public final class ServiceFleet implements AutoCloseable {
         fleet.endpoints.put(s, new Endpoint(freePort(), freePort()));
       }
       for (Service s : Service.values()) {
-        fleet.processes.put(s, fleet.launch(home, s, kafka, dataDir));
+        fleet.processes.put(s, fleet.launch(home, s, kafka, dataDir, false));
       }
-      fleet.awaitHealthy(timeout);
+      fleet.awaitHealthy(List.of(Service.values()), timeout);
       return fleet;
     } catch (IOException e) {
       fleet.close();
@@ -75,7 +82,7 @@ public final class ServiceFleet implements AutoCloseable {
   }
 
   public static Path jar(Path home, Service s) {
-    return home.resolve("services").resolve(s.artifact).resolve("target").resolve(s.artifact + ".jar");
+    return home.resolve("services").resolve(s.artifact).resolve("target").resolve(s.artifact + "-exec.jar");
   }
 
   public Endpoint endpoint(Service s) {
@@ -86,7 +93,62 @@ public final class ServiceFleet implements AutoCloseable {
     return Map.copyOf(endpoints);
   }
 
-  private Process launch(Path home, Service s, String kafka, Path dataDir) throws IOException {
+  /** SIGSTOP: the process stops answering (its sockets stay open). */
+  public void pause(Service s) {
+    signal(s, "STOP");
+    paused.add(s);
+  }
+
+  /** SIGCONT after {@link #pause}. */
+  public void resume(Service s) {
+    if (paused.remove(s)) {
+      signal(s, "CONT");
+    }
+  }
+
+  public void resumeAll() {
+    for (Service s : List.copyOf(paused)) {
+      resume(s);
+    }
+  }
+
+  private void signal(Service s, String sig) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + sig, Long.toString(processes.get(s).pid())).inheritIO().start();
+      if (!kill.waitFor(5, java.util.concurrent.TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException("kill -" + sig + " " + s.artifact + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot signal " + s.artifact, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
+  }
+
+  /**
+   * SIGKILL, then a restart on the same ports (the checker re-reads the whole history, which is
+   * where its state comes from); returns the seconds until it was healthy again.
+   */
+  public double killAndRestart(Service s) {
+    long t0 = System.nanoTime();
+    paused.remove(s);
+    Process p = processes.get(s);
+    p.destroyForcibly();
+    try {
+      p.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+      processes.put(s, launch(home, s, kafka, dataDir, true));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot restart " + s.artifact, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted");
+    }
+    awaitHealthy(List.of(s), Duration.ofSeconds(120));
+    return (System.nanoTime() - t0) / 1e9;
+  }
+
+  private Process launch(Path home, Service s, String kafka, Path dataDir, boolean restart) throws IOException {
     Endpoint e = endpoints.get(s);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>(List.of(java, "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -99,14 +161,18 @@ public final class ServiceFleet implements AutoCloseable {
     if (s == Service.STORAGE) {
       cmd.add("--splicelab.storage.data-dir=" + dataDir.toAbsolutePath());
     }
+    if (s == Service.CHECKER && restart) {
+      cmd.add("--splicelab.checker.from-beginning=true");
+    }
     Path log = logDir.resolve(s.artifact + ".log");
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(restart ? ProcessBuilder.Redirect.appendTo(log.toFile()) : ProcessBuilder.Redirect.to(log.toFile())).start();
   }
 
-  private void awaitHealthy(Duration timeout) {
+  private void awaitHealthy(List<Service> services, Duration timeout) {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     long deadline = System.nanoTime() + timeout.toNanos();
-    List<Service> pending = new ArrayList<>(List.of(Service.values()));
+    List<Service> pending = new ArrayList<>(services);
     while (!pending.isEmpty()) {
       for (Service s : new ArrayList<>(pending)) {
         Process p = processes.get(s);
@@ -176,6 +242,7 @@ public final class ServiceFleet implements AutoCloseable {
 
   @Override
   public void close() {
+    resumeAll();
     for (Process p : processes.values()) {
       p.destroy();
     }

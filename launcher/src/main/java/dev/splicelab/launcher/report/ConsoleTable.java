@@ -1,104 +1,228 @@
 package dev.splicelab.launcher.report;
 
+import static dev.splicelab.launcher.report.Metrics.headlineModel;
+import static dev.splicelab.launcher.report.Metrics.str;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
-/** A fixed-width text table of a run's cells, printed by the launcher at the end of a run. */
+/**
+ * A fixed-width text table of a run's cells, printed by the launcher at the end of a run. Columns
+ * whose value is the same in every row are left out and printed once above the table, so that a
+ * full matrix (48 rows and more) stays narrow enough to read.
+ */
 public final class ConsoleTable {
 
-  /** Failure classes that always get a column; any other class present goes to "other". */
-  static final List<String> FIXED_CLASSES = List.of("NEWER_VERSION", "ZEROED", "TORN", "LOST");
+  /** Failure classes that get a column (under the headline model); others go to "other". */
+  static final List<String> FIXED_CLASSES =
+      List.of("NEWER_VERSION", "ZEROED", "TORN", "CHECKSUM_MISMATCH", "MAC_FAILURE", "LOST");
+
+  /** Width the "same in every row" lines wrap at, unless the table is wider. */
+  private static final int MIN_WRAP = 100;
 
   private ConsoleTable() {}
 
+  /** A column: its header, alignment and the value of each row. */
+  private record Column(String name, boolean left, boolean dimension, List<String> values) {
+
+    boolean constant() {
+      return values.stream().distinct().count() <= 1;
+    }
+  }
+
   /**
-   * Renders one row per cell: strategy (with the sender mode, fault profile or workload when
-   * they vary across the run), transfers, verdicts, OK, violated, NEWER_VERSION, ZEROED, TORN,
-   * LOST, [other,] corruption rate with its Wilson 95% interval, transfers/s. A verdict count
-   * that differs from the transfer count is marked with '*' and explained under the table.
+   * Renders one row per cell: strategy, sender mode, fault profile, workload, transfers,
+   * verdicts, the headline model with its violated count and rate [Wilson 95% CI], the counts of
+   * NEWER_VERSION, ZEROED, TORN, CHECKSUM_MISMATCH, MAC_FAILURE and LOST (and of any other class,
+   * as "other") under the headline model, silent, detected, transfers/s. With two rows or more, a
+   * column whose value is the same in every row is printed once above the table instead. A
+   * verdict count that differs from the transfer count is marked with '*' and explained under the
+   * table; blocks of cells sharing sender mode, fault profile and workload are set apart by an
+   * empty line.
    */
   public static String render(List<CellResult> cells) {
-    List<String> labels = ReportWriter.labels(cells);
-    boolean other =
-        ReportWriter.classesPresent(cells).stream().anyMatch(c -> !FIXED_CLASSES.contains(c));
-
-    List<String> header =
-        new ArrayList<>(List.of("strategy", "transfers", "verdicts", "OK", "violated"));
-    header.addAll(FIXED_CLASSES);
-    if (other) {
-      header.add("other");
+    if (cells == null || cells.isEmpty()) {
+      return "(no cells)\n";
     }
-    header.add("rate [95% CI]");
-    header.add("transfers/s");
+    List<Column> all = columns(cells);
 
-    boolean mismatch = false;
-    List<List<String>> rows = new ArrayList<>();
+    List<Column> shown = new ArrayList<>();
+    List<Column> constant = new ArrayList<>();
+    boolean omit = cells.size() >= 2;
+    for (Column col : all) {
+      if (omit && col.constant()) {
+        constant.add(col);
+      } else {
+        shown.add(col);
+      }
+    }
+    // Rows need a label: keep the strategy when every dimension is constant, and number the
+    // rows when the dimensions shown do not tell them apart.
+    if (shown.stream().noneMatch(Column::dimension)) {
+      Column strategy = all.get(0);
+      constant.remove(strategy);
+      shown.add(0, strategy);
+    }
+    List<String> keys = new ArrayList<>();
     for (int i = 0; i < cells.size(); i++) {
-      CellResult c = cells.get(i);
-      Map<String, Long> byClass = ReportWriter.byClass(c);
-      List<String> row = new ArrayList<>();
-      row.add(labels.get(i));
-      row.add(Long.toString(c.transfers()));
-      boolean equal = c.verdicts() == c.transfers();
-      mismatch |= !equal;
-      row.add(c.verdicts() + (equal ? " " : "*"));
-      row.add(Long.toString(ReportWriter.okCount(c)));
-      row.add(Long.toString(ReportWriter.violations(c)));
-      long fixed = 0;
-      for (String cls : FIXED_CLASSES) {
-        long n = byClass.getOrDefault(cls, 0L);
-        fixed += n;
-        row.add(Long.toString(n));
+      StringBuilder k = new StringBuilder();
+      for (Column col : shown) {
+        if (col.dimension()) {
+          k.append(col.values().get(i)).append('\u0000');
+        }
       }
-      if (other) {
-        long total = byClass.values().stream().mapToLong(Long::longValue).sum();
-        row.add(Long.toString(total - fixed));
-      }
-      row.add(ReportWriter.rateWithCi(c));
-      row.add(String.format(Locale.ROOT, "%.1f", c.transfersPerSecond()));
-      rows.add(row);
+      keys.add(k.toString());
+    }
+    if (keys.stream().distinct().count() < keys.size()) {
+      shown.add(
+          0,
+          new Column(
+              "#", false, true, cells.stream().map(c -> String.valueOf(c.cell())).toList()));
     }
 
-    int[] width = new int[header.size()];
-    for (int j = 0; j < header.size(); j++) {
-      width[j] = header.get(j).length();
-      for (List<String> row : rows) {
-        width[j] = Math.max(width[j], row.get(j).length());
+    int[] width = new int[shown.size()];
+    for (int j = 0; j < shown.size(); j++) {
+      Column col = shown.get(j);
+      width[j] = col.name().length();
+      for (String v : col.values()) {
+        width[j] = Math.max(width[j], v.length());
       }
     }
+    int tableWidth = 0;
+    for (int w : width) {
+      tableWidth += w;
+    }
+    tableWidth += 2 * (width.length - 1);
 
     StringBuilder sb = new StringBuilder();
-    line(sb, header, width);
-    int total = 0;
-    for (int w : width) {
-      total += w;
+    if (!constant.isEmpty()) {
+      List<String> parts = new ArrayList<>();
+      for (Column col : constant) {
+        parts.add(col.name() + " = " + col.values().get(0).strip());
+      }
+      wrap(sb, "same in every row: ", parts, ", ", Math.max(MIN_WRAP, tableWidth));
     }
-    sb.append("-".repeat(total + 2 * (width.length - 1))).append('\n');
-    for (List<String> row : rows) {
-      line(sb, row, width);
+    List<String> header = shown.stream().map(Column::name).toList();
+    line(sb, header, shown, width);
+    sb.append("-".repeat(tableWidth)).append('\n');
+    boolean[] starts = ReportWriter.groupStarts(cells);
+    for (int i = 0; i < cells.size(); i++) {
+      if (starts[i]) {
+        sb.append('\n');
+      }
+      int row = i;
+      line(sb, shown.stream().map(col -> col.values().get(row)).toList(), shown, width);
     }
-    if (cells.isEmpty()) {
-      sb.append("(no cells)\n");
-    }
-    if (mismatch) {
+    if (cells.stream().anyMatch(c -> c.verdicts() != c.transfers())) {
       sb.append("* verdicts != transfers: some transfers were not judged or judged twice\n");
     }
+    wrap(
+        sb,
+        "",
+        List.of(
+            "violated, rate [Wilson 95% CI] and class counts: under each cell's headline model"
+                + " (WINDOW for COMPLETION_AFTER_SNAPSHOT, SNAPSHOT otherwise)",
+            "silent: SNAPSHOT violations the receiver accepted",
+            "detected: corruption the receiver caught (checksum, MAC)."),
+        "; ",
+        Math.max(MIN_WRAP, tableWidth));
     return sb.toString();
   }
 
-  /** First column left-aligned, the others right-aligned, two spaces apart. */
-  private static void line(StringBuilder sb, List<String> cols, int[] width) {
+  private static List<Column> columns(List<CellResult> cells) {
+    List<Column> cols = new ArrayList<>();
+    cols.add(dim("strategy", cells, CellResult::strategy));
+    cols.add(dim("sender mode", cells, CellResult::senderMode));
+    cols.add(dim("fault profile", cells, CellResult::faultProfile));
+    cols.add(dim("workload", cells, CellResult::workload));
+    cols.add(num("transfers", cells, c -> Long.toString(c.transfers())));
+    cols.add(
+        num(
+            "verdicts",
+            cells,
+            c -> c.verdicts() + (c.verdicts() == c.transfers() ? " " : "*")));
+    cols.add(new Column("model", true, false, map(cells, c -> headlineModel(c))));
+    cols.add(num("violated", cells, c -> Long.toString(Metrics.violated(c, headlineModel(c)))));
+    cols.add(num("rate [95% CI]", cells, c -> Metrics.rateWithCi(c, headlineModel(c))));
+    for (String cls : FIXED_CLASSES) {
+      cols.add(
+          num(
+              cls,
+              cells,
+              c -> Long.toString(Metrics.byClass(c, headlineModel(c)).getOrDefault(cls, 0L))));
+    }
+    List<String> other = map(cells, ConsoleTable::otherClasses);
+    if (other.stream().anyMatch(v -> !"0".equals(v))) {
+      cols.add(new Column("other", false, false, other));
+    }
+    cols.add(num("silent", cells, c -> Long.toString(c.silent())));
+    cols.add(num("detected", cells, c -> Long.toString(c.detected())));
+    cols.add(
+        num(
+            "transfers/s",
+            cells,
+            c -> String.format(Locale.ROOT, "%.1f", c.transfersPerSecond())));
+    return cols;
+  }
+
+  private static String otherClasses(CellResult c) {
+    long n = 0;
+    for (Map.Entry<String, Long> e : Metrics.byClass(c, headlineModel(c)).entrySet()) {
+      if (!FIXED_CLASSES.contains(e.getKey())) {
+        n += e.getValue();
+      }
+    }
+    return Long.toString(n);
+  }
+
+  private static Column dim(String name, List<CellResult> cells, Function<CellResult, String> f) {
+    return new Column(
+        name, true, true, map(cells, c -> str(f.apply(c)).isBlank() ? "-" : str(f.apply(c))));
+  }
+
+  private static Column num(String name, List<CellResult> cells, Function<CellResult, String> f) {
+    return new Column(name, false, false, map(cells, f));
+  }
+
+  private static List<String> map(List<CellResult> cells, Function<CellResult, String> f) {
+    return cells.stream().map(f).toList();
+  }
+
+  /** Text columns left-aligned, numbers right-aligned, two spaces apart. */
+  private static void line(StringBuilder sb, List<String> cols, List<Column> spec, int[] width) {
     StringBuilder l = new StringBuilder();
     for (int j = 0; j < cols.size(); j++) {
       if (j > 0) {
         l.append("  ");
       }
       String v = cols.get(j);
-      String pad = " ".repeat(width[j] - v.length());
-      l.append(j == 0 ? v + pad : pad + v);
+      String pad = " ".repeat(Math.max(0, width[j] - v.length()));
+      l.append(spec.get(j).left() ? v + pad : pad + v);
     }
     sb.append(l.toString().stripTrailing()).append('\n');
   }
+
+  /** Word-wraps {@code lead + String.join(sep, parts)} at {@code max}, indenting continuations. */
+  private static void wrap(StringBuilder sb, String lead, List<String> parts, String sep, int max) {
+    String indent = " ".repeat(lead.length());
+    StringBuilder l = new StringBuilder(lead);
+    boolean empty = true;
+    for (String word : String.join(sep, parts).split(" ")) {
+      if (!empty && l.length() + 1 + word.length() > max) {
+        sb.append(l.toString().stripTrailing()).append('\n');
+        l = new StringBuilder(indent);
+        empty = true;
+      }
+      if (!empty) {
+        l.append(' ');
+      }
+      l.append(word);
+      empty = false;
+    }
+    sb.append(l.toString().stripTrailing()).append('\n');
+  }
+
 }

@@ -1,7 +1,16 @@
 package dev.splicelab.launcher.report;
 
+import static dev.splicelab.launcher.report.Metrics.CLASS_COMPARATOR;
+import static dev.splicelab.launcher.report.Metrics.bytes;
+import static dev.splicelab.launcher.report.Metrics.count;
+import static dev.splicelab.launcher.report.Metrics.headlineModel;
+import static dev.splicelab.launcher.report.Metrics.str;
+
+import dev.splicelab.launcher.report.CellResult.Costs;
 import dev.splicelab.launcher.report.CellResult.WitnessView;
-import java.awt.Color;
+import dev.splicelab.launcher.report.Metrics.CostAxis;
+import dev.splicelab.launcher.report.Metrics.PinnedLines;
+import dev.splicelab.launcher.report.Metrics.StrategyAgg;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -10,64 +19,32 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.Callable;
-import java.util.function.Function;
-import org.knowm.xchart.AnnotationText;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BitmapEncoder.BitmapFormat;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.CategorySeries;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.XYSeries.XYSeriesRenderStyle;
 import org.knowm.xchart.internal.chartpart.Chart;
-import org.knowm.xchart.style.AxesChartStyler;
-import org.knowm.xchart.style.AxesChartStyler.TextAlignment;
-import org.knowm.xchart.style.Styler.LegendPosition;
-import org.knowm.xchart.style.markers.Marker;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Writes a run's results into its directory: {@code summary.json}, {@code witnesses.jsonl} and a
- * self-contained {@code report.html} (inline CSS, plots embedded as PNG data URIs).
+ * Writes a run's results into its directory: {@code summary.json} (one row per cell of the
+ * matrix, DESIGN.md section 7), {@code witnesses.jsonl} and a self-contained {@code report.html}
+ * (inline CSS, plots embedded as PNG data URIs, nothing fetched).
  */
 public final class ReportWriter {
 
-  /** Failure classes in the order DESIGN.md lists them; unknown classes sort after, by name. */
-  static final List<String> CLASS_ORDER =
-      List.of(
-          "NEWER_VERSION",
-          "TORN",
-          "ZEROED",
-          "CHECKSUM_MISMATCH",
-          "MAC_FAILURE",
-          "RETRANSMIT_DIVERGENCE",
-          "LOST");
-
-  static final Comparator<String> CLASS_COMPARATOR =
-      Comparator.<String>comparingInt(
-              c -> CLASS_ORDER.contains(c) ? CLASS_ORDER.indexOf(c) : CLASS_ORDER.size())
-          .thenComparing(Comparator.naturalOrder());
-
-  /** Class name used for a snapshot key that has no "/CLASS" part. */
-  static final String UNSPECIFIED = "UNSPECIFIED";
-
-  static final int WITNESSES_PER_CLASS = 3;
-
-  private static final double MIB = 1024.0 * 1024.0;
+  /** Events of one witness shown in report.html; witnesses.jsonl has all of them. */
+  static final int MAX_TIMELINE_EVENTS = 400;
 
   private static final JsonMapper PRETTY =
       JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
@@ -101,155 +78,6 @@ public final class ReportWriter {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Derived numbers (shared with ConsoleTable)
-
-  static Map<String, Long> snapshotOf(CellResult c) {
-    return c.snapshot() == null ? Map.of() : c.snapshot();
-  }
-
-  static boolean isOk(String key) {
-    return key.startsWith("OK/");
-  }
-
-  static String verdictOf(String key) {
-    int slash = key.indexOf('/');
-    return slash < 0 ? key : key.substring(0, slash);
-  }
-
-  static String classOf(String key) {
-    int slash = key.indexOf('/');
-    return slash < 0 || slash == key.length() - 1 ? UNSPECIFIED : key.substring(slash + 1);
-  }
-
-  /** SNAPSHOT verdicts that were OK. */
-  static long okCount(CellResult c) {
-    return snapshotOf(c).entrySet().stream()
-        .filter(e -> isOk(e.getKey()))
-        .mapToLong(e -> nz(e.getValue()))
-        .sum();
-  }
-
-  /**
-   * SNAPSHOT violations: every verdict key not starting with "OK/", as {@link
-   * CellResult#violations()}, but tolerating a null map or null counts.
-   */
-  static long violations(CellResult c) {
-    return snapshotOf(c).entrySet().stream()
-        .filter(e -> !isOk(e.getKey()))
-        .mapToLong(e -> nz(e.getValue()))
-        .sum();
-  }
-
-  /** Violations (every non-OK verdict) per failure class, in class order. */
-  static Map<String, Long> byClass(CellResult c) {
-    Map<String, Long> out = new TreeMap<>(CLASS_COMPARATOR);
-    snapshotOf(c).forEach(
-        (k, v) -> {
-          if (!isOk(k)) {
-            out.merge(classOf(k), nz(v), Long::sum);
-          }
-        });
-    return out;
-  }
-
-  /** Verdict totals: always "OK" and "VIOLATED", then any other verdict name seen. */
-  static Map<String, Long> byVerdict(CellResult c) {
-    Map<String, Long> out = new LinkedHashMap<>();
-    out.put("OK", okCount(c));
-    out.put("VIOLATED", 0L);
-    Map<String, Long> rest = new TreeMap<>();
-    snapshotOf(c).forEach(
-        (k, v) -> {
-          if (!isOk(k)) {
-            rest.merge(verdictOf(k), nz(v), Long::sum);
-          }
-        });
-    rest.forEach((k, v) -> out.merge(k, v, Long::sum));
-    return out;
-  }
-
-  /** Failure classes with a non-zero count in at least one cell, in class order. */
-  static List<String> classesPresent(List<CellResult> cells) {
-    Set<String> set = new TreeSet<>(CLASS_COMPARATOR);
-    for (CellResult c : cells) {
-      byClass(c).forEach(
-          (k, v) -> {
-            if (v > 0) {
-              set.add(k);
-            }
-          });
-    }
-    return List.copyOf(set);
-  }
-
-  static double corruptionRate(CellResult c) {
-    return c.verdicts() <= 0 ? 0 : (double) violations(c) / c.verdicts();
-  }
-
-  static double[] corruptionCi(CellResult c) {
-    long v = violations(c);
-    long n = c.verdicts();
-    if (n <= 0) {
-      return new double[] {0, 0};
-    }
-    // Guard against inconsistent inputs (violations > verdicts) rather than failing the report.
-    return Wilson.interval(Math.min(Math.max(v, 0), n), n);
-  }
-
-  /** "12.3% [11.1, 13.6]" (percent, Wilson 95%), or "n/a" without verdicts. */
-  static String rateWithCi(CellResult c) {
-    if (c.verdicts() <= 0) {
-      return "n/a";
-    }
-    double rate = corruptionRate(c);
-    double[] ci = corruptionCi(c);
-    int decimals = ci[1] >= 0.01 ? 1 : 2;
-    String f = "%." + decimals + "f";
-    return String.format(
-        Locale.ROOT, f + "%% [" + f + ", " + f + "]", rate * 100, ci[0] * 100, ci[1] * 100);
-  }
-
-  static double mibPerSecond(CellResult c) {
-    return c.activeSeconds() <= 0 ? 0 : c.bytesDelivered() / MIB / c.activeSeconds();
-  }
-
-  static double copiedPerDelivered(CellResult c) {
-    return c.bytesDelivered() <= 0 ? 0 : (double) c.bytesCopied() / c.bytesDelivered();
-  }
-
-  /**
-   * A short label per cell: the strategy, plus each other dimension (sender mode, fault profile,
-   * workload) that varies across the run, plus "#cell" if labels still collide.
-   */
-  static List<String> labels(List<CellResult> cells) {
-    List<Function<CellResult, String>> dims =
-        List.of(
-            CellResult::senderMode, CellResult::faultProfile, CellResult::workload);
-    List<String> out = new ArrayList<>();
-    for (CellResult c : cells) {
-      StringBuilder sb = new StringBuilder(str(c.strategy()));
-      for (Function<CellResult, String> d : dims) {
-        if (varies(cells, d)) {
-          sb.append(" / ").append(str(d.apply(c)));
-        }
-      }
-      out.add(sb.toString());
-    }
-    Map<String, Long> counts = new HashMap<>();
-    out.forEach(l -> counts.merge(l, 1L, Long::sum));
-    for (int i = 0; i < out.size(); i++) {
-      if (counts.get(out.get(i)) > 1) {
-        out.set(i, out.get(i) + " #" + cells.get(i).cell());
-      }
-    }
-    return out;
-  }
-
-  static boolean varies(List<CellResult> cells, Function<CellResult, String> dim) {
-    return cells.stream().map(c -> str(dim.apply(c))).distinct().count() > 1;
-  }
-
-  // ---------------------------------------------------------------------------------------------
   // summary.json and witnesses.jsonl
 
   static Map<String, Object> summary(RunReport r) {
@@ -271,7 +99,7 @@ public final class ReportWriter {
     return root;
   }
 
-  private static Map<String, Object> cellJson(CellResult c) {
+  static Map<String, Object> cellJson(CellResult c) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("cell", c.cell());
     m.put("strategy", c.strategy());
@@ -282,23 +110,46 @@ public final class ReportWriter {
     m.put("verdicts", c.verdicts());
     m.put("sender_transfers_started", c.senderTransfersStarted());
     m.put("verdicts_equal_transfers", c.verdicts() == c.transfers());
+    m.put("headline_model", headlineModel(c));
 
-    Map<String, Object> snapshot = new LinkedHashMap<>(byVerdict(c));
-    snapshot.put("by_class", byClass(c));
-    m.put("snapshot", snapshot);
-    m.put("violations", violations(c));
-    m.put("corruption_rate", corruptionRate(c));
-    double[] ci = corruptionCi(c);
-    m.put("corruption_rate_ci95", List.of(ci[0], ci[1]));
+    Map<String, Object> models = new LinkedHashMap<>();
+    for (String model : Metrics.modelsForJson(c)) {
+      Map<String, Object> mm = new LinkedHashMap<>();
+      mm.put("ok", Metrics.ok(c, model));
+      mm.put("violated", Metrics.violated(c, model));
+      mm.put("by_class", Metrics.byClass(c, model));
+      Double rate = Metrics.rate(c, model);
+      double[] ci = Metrics.ci(c, model);
+      // null: the checker reported no verdict of this model for the cell.
+      mm.put("corruption_rate", rate);
+      mm.put("corruption_rate_ci95", ci == null ? null : List.of(ci[0], ci[1]));
+      models.put(model, mm);
+    }
+    m.put("models", models);
+    m.put("causes", Metrics.causes(c));
+    m.put("silent", c.silent());
+    m.put("detected", c.detected());
     m.put("wrong_bytes", sorted(c.wrongBytes(), CLASS_COMPARATOR));
 
+    Costs k = Metrics.costs(c);
     Map<String, Object> costs = new LinkedHashMap<>();
-    costs.put("bytes_copied", c.bytesCopied());
-    costs.put("bytes_copied_per_delivered_byte", copiedPerDelivered(c));
-    costs.put("retransmissions", c.retransmissions());
-    costs.put("checksum_rejects", c.checksumRejects());
-    costs.put("peak_pinned_bytes", c.peakPinnedBytes());
+    costs.put("bytes_copied", k.bytesCopied());
+    costs.put("bytes_copied_per_delivered_byte", finite(Metrics.copiedPerDelivered(c)));
+    costs.put("folios_copied", k.foliosCopied());
+    costs.put("write_protect_faults", k.writeProtectFaults());
+    costs.put("confirm_retries", k.confirmRetries());
+    costs.put("confirm_gave_up", k.confirmGaveUp());
+    costs.put("retransmissions", k.retransmissions());
+    costs.put("checksum_rejects", k.checksumRejects());
+    costs.put("mac_failures", k.macFailures());
+    costs.put("stable_timeouts_failed", k.stableTimeoutsFailed());
+    costs.put("stable_timeouts_let_through", k.stableTimeoutsLetThrough());
+    costs.put("peak_pinned_bytes", k.peakPinnedBytes());
     m.put("costs", costs);
+
+    m.put("writer_stall_us", Metrics.percentiles(c.writerStallMicros()));
+    m.put("latency_us", Metrics.percentiles(c.latencyMicros()));
+    m.put("pinned_bytes_samples", Metrics.pinned(c));
 
     Map<String, Object> mutations = new LinkedHashMap<>();
     mutations.put("total", c.mutations());
@@ -308,15 +159,9 @@ public final class ReportWriter {
     Map<String, Object> throughput = new LinkedHashMap<>();
     throughput.put("transfers_per_second", finite(c.transfersPerSecond()));
     throughput.put("delivered_bytes", c.bytesDelivered());
-    throughput.put("delivered_mib_per_second", finite(mibPerSecond(c)));
+    throughput.put("delivered_mib_per_second", finite(Metrics.mibPerSecond(c)));
     throughput.put("active_seconds", finite(c.activeSeconds()));
     m.put("throughput", throughput);
-
-    Map<String, Object> latency = new LinkedHashMap<>();
-    latency.put("p50", c.latencyP50Micros());
-    latency.put("p99", c.latencyP99Micros());
-    latency.put("max", c.latencyMaxMicros());
-    m.put("latency_us", latency);
     return m;
   }
 
@@ -327,6 +172,11 @@ public final class ReportWriter {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("cell", c.cell());
         m.put("strategy", c.strategy());
+        m.put("sender_mode", c.senderMode());
+        m.put("fault_profile", c.faultProfile());
+        m.put("workload", c.workload());
+        m.put("model", w.model());
+        m.put("headline", Objects.equals(w.model(), headlineModel(c)));
         m.put("transfer_id", w.transferId());
         m.put("verdict", w.verdict());
         m.put("class", w.failureClass());
@@ -347,7 +197,7 @@ public final class ReportWriter {
       body { margin: 0; background: #fff; color: #1f2328; line-height: 1.45;
         font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans",
           "Liberation Sans", "DejaVu Sans", Arial, sans-serif; font-size: 15px; }
-      main { max-width: 1500px; margin: 0 auto; padding: 24px 32px 48px; }
+      main { max-width: 1600px; margin: 0 auto; padding: 24px 32px 48px; }
       h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
       h2 { font-size: 1.25rem; margin: 2.2rem 0 .8rem; padding-bottom: .3rem;
         border-bottom: 1px solid #d0d7de; }
@@ -361,23 +211,27 @@ public final class ReportWriter {
       code, .mono { font-family: ui-monospace, SFMono-Regular, "DejaVu Sans Mono", Menlo, Consolas,
         "Liberation Mono", monospace; font-size: .85em; }
       .table-wrap { overflow-x: auto; border: 1px solid #d0d7de; border-radius: 6px; }
-      table.results { border-collapse: collapse; font-size: .85rem; min-width: 100%; }
-      table.results th, table.results td { padding: .4rem .65rem; white-space: nowrap;
+      table.results { border-collapse: collapse; font-size: .82rem; min-width: 100%; }
+      table.results th, table.results td { padding: .35rem .6rem; white-space: nowrap;
         border-bottom: 1px solid #e4e8ec; }
       table.results thead th { background: #f6f8fa; text-align: left; vertical-align: bottom;
         font-weight: 600; border-bottom: 1px solid #d0d7de; }
       table.results th.num, table.results td.num { text-align: right;
         font-variant-numeric: tabular-nums; }
-      table.results th.class { font-size: .75rem; }
+      table.results th.class { font-size: .72rem; }
       table.results td.center { text-align: center; }
+      table.results td.wrap { white-space: normal; min-width: 16rem; font-size: .78rem; }
       table.results tbody tr:nth-child(even) { background: #f6f8fa; }
       table.results tbody tr:hover { background: #eaeef2; }
       table.results tbody tr:last-child td { border-bottom: none; }
+      table.results tbody tr.group-start td { border-top: 2px solid #afb8c1; }
+      table.results td.headline { background: #fff8c5; font-weight: 700;
+        box-shadow: inset 3px 0 0 #bf8700; }
       .ok { color: #1a7f37; font-weight: 600; }
       .bad { color: #cf222e; font-weight: 600; }
       .muted { color: #57606a; }
       .zero { color: #8c959f; }
-      .note { font-size: .85rem; color: #57606a; margin: .6rem 0 0; }
+      .note { font-size: .85rem; color: #57606a; margin: .6rem 0 0; max-width: 80rem; }
       .plots { display: flex; flex-wrap: wrap; gap: 1.5rem; }
       figure { margin: 0; flex: 1 1 560px; max-width: 900px; }
       figure img { width: 100%; height: auto; border: 1px solid #d0d7de; border-radius: 6px; }
@@ -385,24 +239,32 @@ public final class ReportWriter {
       .plot-error { flex: 1 1 560px; border: 1px dashed #cf222e; background: #fff5f5;
         color: #82071e; border-radius: 6px; padding: 1rem; }
       .plot-error pre { white-space: pre-wrap; margin: .5rem 0 0; }
-      .witness { border: 1px solid #d0d7de; border-radius: 6px; margin: .6rem 0; overflow: hidden; }
-      .witness h4 { margin: 0; padding: .35rem .75rem; background: #f6f8fa; font-size: .85rem;
+      .witness { border: 1px solid #d0d7de; border-radius: 6px; margin: .8rem 0; overflow: hidden; }
+      .witness h4 { margin: 0; padding: .4rem .75rem; background: #f6f8fa; font-size: .88rem;
         font-weight: 600; border-bottom: 1px solid #d0d7de; }
       .witness h4 .cls { color: #cf222e; }
-      ol.timeline { margin: 0; padding: .5rem .75rem .5rem 3.2rem; background: #fcfcfd;
-        font-family: ui-monospace, SFMono-Regular, "DejaVu Sans Mono", Menlo, Consolas,
-          "Liberation Mono", monospace; font-size: .78rem; }
-      ol.timeline li { white-space: pre-wrap; word-break: break-word; padding: .05rem 0; }
-      ol.timeline li::marker { color: #8c959f; }
+      .witness h4 .sub { color: #57606a; font-weight: 400; }
+      ol.timeline { list-style: none; counter-reset: step; margin: 0; padding: .4rem .75rem;
+        background: #fcfcfd; font-family: ui-monospace, SFMono-Regular, "DejaVu Sans Mono", Menlo,
+          Consolas, "Liberation Mono", monospace; font-size: .78rem; }
+      ol.timeline li { display: grid; grid-template-columns: 2.6rem 7.5rem 1fr; column-gap: .6rem;
+        padding: .05rem 0; }
+      ol.timeline li::before { counter-increment: step; content: counter(step);
+        color: #8c959f; text-align: right; }
+      ol.timeline li .at { text-align: right; color: #0969da; white-space: nowrap;
+        font-variant-numeric: tabular-nums; }
+      ol.timeline li .ev { white-space: pre-wrap; word-break: break-word; }
+      ol.timeline li.detail .ev { color: #57606a; }
+      ol.timeline li.verdict .ev { color: #cf222e; font-weight: 600; }
       footer { margin-top: 2.5rem; font-size: .8rem; color: #57606a; }
       """;
 
   static String html(RunReport r) {
     List<CellResult> cells = r.cells();
-    List<String> labels = labels(cells);
-    List<String> classes = classesPresent(cells);
-    boolean showProfile = varies(cells, CellResult::faultProfile);
-    boolean showWorkload = varies(cells, CellResult::workload);
+    List<String> labels = Metrics.labels(cells);
+    List<String> models = Metrics.modelsPresent(cells);
+    List<String> headlineClasses = Metrics.headlineClassesPresent(cells);
+    List<StrategyAgg> aggs = Metrics.byStrategy(cells);
 
     StringBuilder h = new StringBuilder(64 * 1024);
     h.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -420,8 +282,9 @@ public final class ReportWriter {
     if (r.scenarioDescription() != null && !r.scenarioDescription().isBlank()) {
       h.append("<p class=\"desc\">").append(esc(r.scenarioDescription().strip())).append("</p>\n");
     }
-    h.append("<nav><a href=\"#results\">Results</a><a href=\"#plots\">Plots</a>")
-        .append("<a href=\"#witnesses\">Witnesses</a></nav>\n<dl class=\"meta\">\n");
+    h.append("<nav><a href=\"#matrix\">Matrix</a><a href=\"#classes\">Violations by class</a>")
+        .append("<a href=\"#plots\">Plots</a><a href=\"#witnesses\">Witnesses</a></nav>\n")
+        .append("<dl class=\"meta\">\n");
     meta(h, "Run id", "<code>" + esc(r.runId()) + "</code>");
     meta(h, "Seed", "<code>" + r.seed() + "</code>");
     meta(h, "Started", esc(r.startedAt() == null ? "?" : r.startedAt().toString()));
@@ -429,60 +292,50 @@ public final class ReportWriter {
     meta(h, "Kafka", esc(r.kafkaBootstrap()));
     meta(h, "Java", esc(r.javaVersion()));
     meta(h, "Host", esc(r.hostInfo()));
-    if (!cells.isEmpty() && !showProfile) {
-      meta(h, "Fault profile", esc(cells.get(0).faultProfile()));
-    }
-    if (!cells.isEmpty() && !showWorkload) {
-      meta(h, "Workload", esc(cells.get(0).workload()));
-    }
-    meta(h, "Cells", String.valueOf(cells.size()));
+    meta(h, "Cells", dimensionSummary(cells));
     h.append("</dl>\n</header>\n");
 
-    // Result table.
-    h.append("<section id=\"results\">\n<h2>Results</h2>\n");
+    // Matrix.
+    h.append("<section id=\"matrix\">\n<h2>Matrix</h2>\n");
     if (cells.isEmpty()) {
       h.append("<p class=\"muted\">No cells were run.</p>\n");
     } else {
-      resultTable(h, cells, classes, showProfile, showWorkload);
+      matrixTable(h, cells, models);
     }
-    h.append("<p class=\"note\">Corruption rate: SNAPSHOT violations / verdicts, with the Wilson ")
-        .append("score 95% interval. &#10003; means every transfer seen by the checker got a ")
-        .append("verdict (hover for the sender's own count). Class columns count SNAPSHOT ")
-        .append("violations by failure class.</p>\n</section>\n");
+    h.append("<p class=\"note\">Rate: violations of the model / verdicts, with the Wilson score ")
+        .append("95% interval; n/a when the checker reported no verdict of that model. The ")
+        .append("<strong>highlighted</strong> rate is the cell&rsquo;s headline model, the one ")
+        .append("its strategy is judged by (WINDOW for COMPLETION_AFTER_SNAPSHOT, SNAPSHOT ")
+        .append("otherwise). &#10003;: every transfer seen by the checker got a verdict (hover for ")
+        .append("the sender&rsquo;s own count). Silent: SNAPSHOT violations the receiver ")
+        .append("accepted; detected: transfers where the receiver caught corruption (checksum ")
+        .append("mismatch or MAC failure). Stall and latency in microseconds.</p>\n</section>\n");
+
+    // Violations by class under the headline model.
+    h.append("<section id=\"classes\">\n<h2>Violations by class (headline model)</h2>\n");
+    if (!cells.isEmpty()) {
+      classTable(h, cells, labels, headlineClasses);
+    }
+    h.append("<p class=\"note\">Causes: the mutation kind behind each violation, ")
+        .append("<code>:application</code> for writers that honour the completion contract, ")
+        .append("<code>:foreign</code> for the others.</p>\n</section>\n");
 
     // Plots.
     h.append("<section id=\"plots\">\n<h2>Plots</h2>\n<div class=\"plots\">\n");
     if (cells.isEmpty()) {
       h.append("<p class=\"muted\">Nothing to plot.</p>\n");
     } else {
-      h.append(
-          plotBlock(
-              "SNAPSHOT violation rate by failure class",
-              "Percent of verdicts per cell, stacked by failure class.",
-              () -> violationChart(cells, labels, classes)));
-      h.append(
-          plotBlock(
-              "Cost vs corruption",
-              "Bytes copied per delivered byte against the corruption rate; whiskers are the "
-                  + "Wilson 95% interval. One point per cell.",
-              () -> costChart(cells, labels)));
-      h.append(
-          plotBlock(
-              "Transfer latency",
-              "Transfer latency p50 and p99 per cell, microseconds.",
-              () -> latencyChart(cells, labels)));
+      plots(h, cells, labels, headlineClasses, aggs);
     }
     h.append("</div>\n</section>\n");
 
     // Witnesses.
     h.append("<section id=\"witnesses\">\n<h2>Witnesses</h2>\n")
-        .append("<p class=\"note\">Up to ")
-        .append(WITNESSES_PER_CLASS)
-        .append(" witnesses per cell and failure class: the ordered events that produced the ")
-        .append("failed transfer. All of them are in <code>witnesses.jsonl</code>.</p>\n");
-    for (int i = 0; i < cells.size(); i++) {
-      witnessSection(h, cells.get(i), labels.get(i));
-    }
+        .append("<p class=\"note\">One witness per failure class that occurred (under the ")
+        .append("headline model when there is one): the ordered events that produced the failed ")
+        .append("transfer, times relative to its splice. All witnesses are in ")
+        .append("<code>witnesses.jsonl</code>.</p>\n");
+    witnesses(h, cells, labels);
     h.append("</section>\n");
 
     h.append("<footer>Written by the splicelab launcher. Numbers: <code>summary.json</code>; ")
@@ -491,53 +344,90 @@ public final class ReportWriter {
     return h.toString();
   }
 
+  /** "48: 6 strategies x 4 sender modes x 2 fault profiles x 1 workload". */
+  private static String dimensionSummary(List<CellResult> cells) {
+    long s = cells.stream().map(c -> str(c.strategy())).distinct().count();
+    long m = cells.stream().map(c -> str(c.senderMode())).distinct().count();
+    long f = cells.stream().map(c -> str(c.faultProfile())).distinct().count();
+    long w = cells.stream().map(c -> str(c.workload())).distinct().count();
+    if (cells.isEmpty()) {
+      return "0";
+    }
+    return cells.size()
+        + " &mdash; "
+        + plural(s, "strategy", "strategies")
+        + " &times; "
+        + plural(m, "sender mode", "sender modes")
+        + " &times; "
+        + plural(f, "fault profile", "fault profiles")
+        + " &times; "
+        + plural(w, "workload", "workloads");
+  }
+
+  private static String plural(long n, String one, String many) {
+    return n + " " + (n == 1 ? one : many);
+  }
+
   private static void meta(StringBuilder h, String name, String valueHtml) {
     h.append("<dt>").append(esc(name)).append("</dt><dd>").append(valueHtml).append("</dd>\n");
   }
 
-  private static void resultTable(
-      StringBuilder h,
-      List<CellResult> cells,
-      List<String> classes,
-      boolean showProfile,
-      boolean showWorkload) {
-    h.append("<div class=\"table-wrap\">\n<table class=\"results\">\n<thead><tr>")
-        .append("<th class=\"num\">#</th><th>strategy</th><th>sender mode</th>");
-    if (showProfile) {
-      h.append("<th>fault profile</th>");
+  /**
+   * Whether row i starts a new block of cells sharing sender mode, fault profile and workload,
+   * for the separator lines of a large matrix (only when such blocks exist).
+   */
+  static boolean[] groupStarts(List<CellResult> cells) {
+    boolean[] out = new boolean[cells.size()];
+    int changes = 0;
+    for (int i = 1; i < cells.size(); i++) {
+      out[i] = !groupKey(cells.get(i)).equals(groupKey(cells.get(i - 1)));
+      changes += out[i] ? 1 : 0;
     }
-    if (showWorkload) {
-      h.append("<th>workload</th>");
+    if (changes == 0 || 2 * (changes + 1) > cells.size()) {
+      return new boolean[cells.size()]; // no blocks, or blocks of single rows: no separators
     }
-    h.append("<th class=\"num\">transfers</th>")
+    return out;
+  }
+
+  private static String groupKey(CellResult c) {
+    return str(c.workload()) + "\u0000" + str(c.faultProfile()) + "\u0000" + str(c.senderMode());
+  }
+
+  private static void matrixTable(StringBuilder h, List<CellResult> cells, List<String> models) {
+    h.append("<div class=\"table-wrap\">\n<table class=\"results\" id=\"matrix-table\">\n")
+        .append("<thead><tr>")
+        .append("<th class=\"num\">#</th><th>strategy</th><th>sender mode</th>")
+        .append("<th>fault profile</th><th>workload</th>")
+        .append("<th class=\"num\">transfers</th>")
         .append("<th title=\"every transfer seen by the checker got exactly one verdict\">")
-        .append("verdicts = transfers</th>")
-        .append("<th class=\"num\">OK</th><th class=\"num\">violations</th>");
-    for (String cls : classes) {
-      h.append("<th class=\"num class\">").append(esc(cls)).append("</th>");
+        .append("verdicts = transfers</th>");
+    for (String m : models) {
+      h.append("<th class=\"num\">").append(esc(m)).append("<br>rate [95% CI]</th>");
     }
-    h.append("<th class=\"num\">corruption rate [95% CI]</th>")
+    h.append("<th class=\"num\">silent</th>")
+        .append("<th class=\"num\">detected</th>")
         .append("<th class=\"num\">bytes copied</th>")
+        .append("<th class=\"num\">folios copied</th>")
+        .append("<th class=\"num\">WP faults</th>")
+        .append("<th class=\"num\">confirm retries</th>")
         .append("<th class=\"num\">retransmits</th>")
         .append("<th class=\"num\">checksum rejects</th>")
+        .append("<th class=\"num\">MAC failures</th>")
+        .append("<th class=\"num\">writer stall<br>p99 &micro;s</th>")
+        .append("<th class=\"num\">latency<br>p99 &micro;s</th>")
         .append("<th class=\"num\">transfers/s</th>")
-        .append("<th class=\"num\">MiB/s</th>")
-        .append("<th class=\"num\">p50 &micro;s</th>")
-        .append("<th class=\"num\">p99 &micro;s</th>")
         .append("</tr></thead>\n<tbody>\n");
-    for (CellResult c : cells) {
-      Map<String, Long> byClass = byClass(c);
-      long violations = violations(c);
-      h.append("<tr>");
+    boolean[] starts = groupStarts(cells);
+    for (int i = 0; i < cells.size(); i++) {
+      CellResult c = cells.get(i);
+      String headline = headlineModel(c);
+      Costs k = Metrics.costs(c);
+      h.append(starts[i] ? "<tr class=\"group-start\">" : "<tr>");
       td(h, "num", String.valueOf(c.cell()));
       td(h, "", esc(c.strategy()));
       td(h, "", esc(c.senderMode()));
-      if (showProfile) {
-        td(h, "", esc(c.faultProfile()));
-      }
-      if (showWorkload) {
-        td(h, "", esc(c.workload()));
-      }
+      td(h, "", esc(c.faultProfile()));
+      td(h, "", esc(c.workload()));
       td(h, "num", count(c.transfers()));
       String title =
           esc(
@@ -556,77 +446,343 @@ public final class ReportWriter {
             .append(count(c.verdicts()))
             .append("</td>");
       }
-      td(h, "num", count(okCount(c)));
-      td(h, violations > 0 ? "num bad" : "num", count(violations));
+      for (String m : models) {
+        long v = Metrics.violated(c, m);
+        boolean isHeadline = m.equals(headline);
+        String cls = "num" + (isHeadline ? " headline" : "") + (v > 0 ? " bad" : "");
+        String tip =
+            Metrics.judged(c, m)
+                ? m + ": " + count(v) + " of " + count(c.verdicts()) + " verdicts violated"
+                : m + ": no verdicts reported";
+        if (isHeadline) {
+          tip += " (headline model of " + str(c.strategy()) + ")";
+        }
+        h.append("<td class=\"")
+            .append(cls)
+            .append("\" title=\"")
+            .append(esc(tip))
+            .append("\">")
+            .append(esc(Metrics.rateWithCi(c, m)))
+            .append("</td>");
+      }
+      td(h, c.silent() > 0 ? "num bad" : "num", count(c.silent()));
+      td(h, "num", count(c.detected()));
+      h.append("<td class=\"num\" title=\"")
+          .append(esc(count(k.bytesCopied()) + " bytes"))
+          .append("\">")
+          .append(esc(bytes(k.bytesCopied())))
+          .append("</td>");
+      td(h, "num", count(k.foliosCopied()));
+      td(h, "num", count(k.writeProtectFaults()));
+      h.append("<td class=\"num\" title=\"")
+          .append(esc("gave up after retries: " + count(k.confirmGaveUp())))
+          .append("\">")
+          .append(count(k.confirmRetries()))
+          .append("</td>");
+      td(h, "num", count(k.retransmissions()));
+      td(h, "num", count(k.checksumRejects()));
+      td(h, "num", count(k.macFailures()));
+      h.append("<td class=\"num\" title=\"")
+          .append(
+              esc(
+                  percentileTip(c.writerStallMicros())
+                      + "; stable-page timeouts: failed "
+                      + k.stableTimeoutsFailed()
+                      + ", let through "
+                      + k.stableTimeoutsLetThrough()))
+          .append("\">")
+          .append(count(Metrics.pct(c.writerStallMicros(), "p99")))
+          .append("</td>");
+      h.append("<td class=\"num\" title=\"")
+          .append(esc(percentileTip(c.latencyMicros())))
+          .append("\">")
+          .append(count(Metrics.pct(c.latencyMicros(), "p99")))
+          .append("</td>");
+      td(h, "num", String.format(Locale.ROOT, "%,.1f", c.transfersPerSecond()));
+      h.append("</tr>\n");
+    }
+    h.append("</tbody>\n</table>\n</div>\n");
+  }
+
+  private static String percentileTip(Map<String, Long> m) {
+    StringBuilder sb = new StringBuilder();
+    Metrics.percentiles(m)
+        .forEach(
+            (k, v) -> {
+              if (sb.length() > 0) {
+                sb.append(", ");
+              }
+              sb.append(k).append(' ').append(count(v));
+            });
+    return sb.length() == 0 ? "no samples" : sb.toString();
+  }
+
+  private static void classTable(
+      StringBuilder h, List<CellResult> cells, List<String> labels, List<String> classes) {
+    h.append("<div class=\"table-wrap\">\n<table class=\"results\" id=\"class-table\">\n")
+        .append("<thead><tr><th class=\"num\">#</th><th>cell</th><th>model</th>")
+        .append("<th class=\"num\">verdicts</th><th class=\"num\">violated</th>")
+        .append("<th class=\"num\">rate [95% CI]</th>");
+    for (String cls : classes) {
+      h.append("<th class=\"num class\">").append(esc(cls)).append("</th>");
+    }
+    h.append("<th>causes</th></tr></thead>\n<tbody>\n");
+    boolean[] starts = groupStarts(cells);
+    for (int i = 0; i < cells.size(); i++) {
+      CellResult c = cells.get(i);
+      String model = headlineModel(c);
+      Map<String, Long> byClass = Metrics.byClass(c, model);
+      long v = Metrics.violated(c, model);
+      h.append(starts[i] ? "<tr class=\"group-start\">" : "<tr>");
+      td(h, "num", String.valueOf(c.cell()));
+      td(h, "", esc(labels.get(i)));
+      td(h, "", esc(model));
+      td(h, "num", count(c.verdicts()));
+      td(h, v > 0 ? "num bad" : "num", count(v));
+      td(h, v > 0 ? "num bad" : "num", esc(Metrics.rateWithCi(c, model)));
       for (String cls : classes) {
         long n = byClass.getOrDefault(cls, 0L);
         td(h, n > 0 ? "num" : "num zero", count(n));
       }
-      td(h, violations > 0 ? "num bad" : "num", esc(rateWithCi(c)));
-      td(h, "num", count(c.bytesCopied()));
-      td(h, "num", count(c.retransmissions()));
-      td(h, "num", count(c.checksumRejects()));
-      td(h, "num", String.format(Locale.ROOT, "%,.1f", c.transfersPerSecond()));
-      td(h, "num", String.format(Locale.ROOT, "%,.2f", mibPerSecond(c)));
-      td(h, "num", count(c.latencyP50Micros()));
-      td(h, "num", count(c.latencyP99Micros()));
+      StringBuilder causes = new StringBuilder();
+      Metrics.causes(c, model)
+          .forEach(
+              (cls, byCause) -> {
+                if (causes.length() > 0) {
+                  causes.append("<br>");
+                }
+                causes.append("<span class=\"muted\">").append(esc(cls)).append(":</span> ");
+                List<String> parts = new ArrayList<>();
+                byCause.forEach((cause, n) -> parts.add(esc(cause) + " " + count(n)));
+                causes.append(String.join(", ", parts));
+              });
+      td(h, "wrap", causes.length() == 0 ? "<span class=\"zero\">&mdash;</span>" : causes.toString());
       h.append("</tr>\n");
     }
     h.append("</tbody>\n</table>\n</div>\n");
+    if (classes.isEmpty()) {
+      h.append("<p class=\"note\">No violations under the headline models.</p>\n");
+    }
+  }
+
+  private static void plots(
+      StringBuilder h,
+      List<CellResult> cells,
+      List<String> labels,
+      List<String> headlineClasses,
+      List<StrategyAgg> aggs) {
+    h.append(
+        plotBlock(
+            "Corruption rate by strategy and failure class",
+            "Violations under each cell's headline model as a percent of verdicts, summed over "
+                + "the cells of each strategy and stacked by failure class. A strategy judged by "
+                + "another model than SNAPSHOT carries it in brackets.",
+            () -> Charts.violationChart(aggs, headlineClasses)));
+    CostAxis axis = Metrics.costAxis(aggs);
+    h.append(
+        plotBlock(
+            "Cost vs corruption",
+            "One point per strategy (its cells together): x = "
+                + axis.title()
+                + (axis.bytesCopied()
+                    ? ""
+                    : " (no strategy copied bytes in this run)")
+                + "; y = headline corruption rate, whiskers the Wilson 95% interval.",
+            () -> Charts.costChart(aggs, axis)));
+    h.append(
+        plotBlock(
+            "Writer stall distribution",
+            "Time writers waited (stable pages, completion contract), p50/p90/p99/p999/max per "
+                + "strategy, microseconds on a log axis; the worst cell of each strategy per "
+                + "percentile. No bar: writers never waited.",
+            () ->
+                Charts.percentileChart(
+                    "Writer stall", aggs, StrategyAgg::writerStallMicros)));
+    h.append(
+        plotBlock(
+            "End-to-end latency distribution",
+            "Transfer latency from splice-in to the last acknowledgement (the application-visible "
+                + "completion), p50/p90/p99/p999/max per strategy, microseconds on a log axis; "
+                + "the worst cell of each strategy per percentile.",
+            () -> Charts.percentileChart("End-to-end latency", aggs, StrategyAgg::latencyMicros)));
+    PinnedLines pinned = Metrics.pinnedLines(cells, labels);
+    if (pinned.lines().isEmpty()) {
+      h.append("<p class=\"note\">Pinned bytes over time: no samples were recorded.</p>\n");
+    } else {
+      String caption =
+          "Bytes the storage node held pinned for pipes and send queues, sampled once a second, "
+              + ("cell".equals(pinned.per())
+                  ? "one line per cell."
+                  : "one line per strategy (the mean over its cells).")
+              + (pinned.omitted() > 0
+                  ? " " + pinned.omitted() + " lines with the lowest peaks are not drawn."
+                  : "");
+      h.append(
+          plotBlock("Pinned bytes over time", caption, () -> Charts.pinnedChart(pinned.lines())));
+    }
   }
 
   private static void td(StringBuilder h, String cls, String html) {
     h.append(cls.isEmpty() ? "<td>" : "<td class=\"" + cls + "\">").append(html).append("</td>");
   }
 
-  private static void witnessSection(StringBuilder h, CellResult c, String label) {
-    h.append("<h3>Cell ").append(c.cell()).append(" &mdash; ").append(esc(label)).append("</h3>\n");
-    Map<String, List<WitnessView>> byClass = new TreeMap<>(CLASS_COMPARATOR);
-    for (WitnessView w : witnessesOf(c)) {
-      String cls = w.failureClass() == null || w.failureClass().isBlank()
-          ? UNSPECIFIED
-          : w.failureClass();
-      byClass.computeIfAbsent(cls, k -> new ArrayList<>()).add(w);
+  // ---------------------------------------------------------------------------------------------
+  // Witnesses
+
+  /** A witness and the cell it belongs to. */
+  record Chosen(CellResult cell, String label, WitnessView witness, int ofClass) {}
+
+  /**
+   * For each failure class that occurred (a violation under any model, or a witness), one
+   * witness: the first, in cell order, recorded under its cell's headline model, else the first
+   * under any model; null when no witness of that class was recorded.
+   */
+  static Map<String, Chosen> chooseWitnesses(List<CellResult> cells, List<String> labels) {
+    Set<String> classes = new TreeSet<>(CLASS_COMPARATOR);
+    classes.addAll(Metrics.classesOccurred(cells));
+    for (CellResult c : cells) {
+      for (WitnessView w : witnessesOf(c)) {
+        classes.add(classOfWitness(w));
+      }
     }
-    if (byClass.isEmpty()) {
-      long v = violations(c);
-      h.append("<p class=\"muted\">")
-          .append(
-              v > 0
-                  ? "No witness recorded for " + count(v) + " violations."
-                  : "No failed transfers.")
-          .append("</p>\n");
+    Map<String, Chosen> out = new LinkedHashMap<>();
+    for (String cls : classes) {
+      Chosen headline = null;
+      Chosen any = null;
+      int n = 0;
+      for (int i = 0; i < cells.size(); i++) {
+        CellResult c = cells.get(i);
+        for (WitnessView w : witnessesOf(c)) {
+          if (!classOfWitness(w).equals(cls)) {
+            continue;
+          }
+          n++;
+          Chosen ch = new Chosen(c, labels.get(i), w, 0);
+          if (any == null) {
+            any = ch;
+          }
+          if (headline == null && Objects.equals(w.model(), headlineModel(c))) {
+            headline = ch;
+          }
+        }
+      }
+      Chosen pick = headline != null ? headline : any;
+      out.put(cls, pick == null ? null : new Chosen(pick.cell(), pick.label(), pick.witness(), n));
+    }
+    return out;
+  }
+
+  private static String classOfWitness(WitnessView w) {
+    return w.failureClass() == null || w.failureClass().isBlank()
+        ? Metrics.UNSPECIFIED
+        : w.failureClass();
+  }
+
+  private static void witnesses(StringBuilder h, List<CellResult> cells, List<String> labels) {
+    Map<String, Chosen> chosen = chooseWitnesses(cells, labels);
+    if (chosen.isEmpty()) {
+      h.append("<p class=\"muted\">No failed transfers.</p>\n");
       return;
     }
-    for (Map.Entry<String, List<WitnessView>> e : byClass.entrySet()) {
-      List<WitnessView> ws = e.getValue();
-      for (WitnessView w : ws.subList(0, Math.min(WITNESSES_PER_CLASS, ws.size()))) {
-        h.append("<div class=\"witness\">\n<h4>transfer <code>")
-            .append(esc(w.transferId()))
-            .append("</code> &mdash; <span class=\"cls\">")
-            .append(esc(e.getKey()))
-            .append("</span>");
-        if (w.verdict() != null && !w.verdict().isBlank()) {
-          h.append(" <span class=\"muted\">(").append(esc(w.verdict())).append(")</span>");
-        }
-        h.append("</h4>\n<ol class=\"timeline\">\n");
-        List<String> events = w.events() == null ? List.of() : w.events();
-        for (String ev : events) {
-          h.append("<li>").append(esc(ev)).append("</li>\n");
-        }
-        if (events.isEmpty()) {
-          h.append("<li class=\"muted\">(no events recorded)</li>\n");
-        }
-        h.append("</ol>\n</div>\n");
+    for (Map.Entry<String, Chosen> e : chosen.entrySet()) {
+      String cls = e.getKey();
+      Chosen ch = e.getValue();
+      if (ch == null) {
+        h.append("<p class=\"muted\" id=\"witness-")
+            .append(esc(cls))
+            .append("\"><strong>")
+            .append(esc(cls))
+            .append("</strong>: no witness recorded (violations: ")
+            .append(esc(violationsPerModel(cells, cls)))
+            .append(").</p>\n");
+        continue;
       }
-      if (ws.size() > WITNESSES_PER_CLASS) {
-        h.append("<p class=\"note\">")
-            .append(ws.size() - WITNESSES_PER_CLASS)
-            .append(" more ")
-            .append(esc(e.getKey()))
-            .append(" witnesses in <code>witnesses.jsonl</code>.</p>\n");
+      WitnessView w = ch.witness();
+      boolean isHeadline = Objects.equals(w.model(), headlineModel(ch.cell()));
+      h.append("<div class=\"witness\" id=\"witness-")
+          .append(esc(cls))
+          .append("\">\n<h4><span class=\"cls\">")
+          .append(esc(cls))
+          .append("</span> under ")
+          .append(esc(w.model() == null || w.model().isBlank() ? "an unnamed model" : w.model()))
+          .append(isHeadline ? " (headline)" : "")
+          .append(" &mdash; cell ")
+          .append(ch.cell().cell())
+          .append(" ")
+          .append(esc(ch.label()))
+          .append(" &mdash; transfer <code>")
+          .append(esc(w.transferId()))
+          .append("</code>");
+      if (w.verdict() != null && !w.verdict().isBlank()) {
+        h.append(" <span class=\"sub\">(").append(esc(w.verdict())).append(")</span>");
+      }
+      if (ch.ofClass() > 1) {
+        h.append(" <span class=\"sub\">&middot; ")
+            .append(ch.ofClass() - 1)
+            .append(" more in witnesses.jsonl</span>");
+      }
+      h.append("</h4>\n");
+      timeline(h, w.events() == null ? List.of() : w.events());
+      h.append("</div>\n");
+    }
+  }
+
+  private static String violationsPerModel(List<CellResult> cells, String cls) {
+    Map<String, Long> per = new TreeMap<>(Metrics.MODEL_COMPARATOR);
+    for (CellResult c : cells) {
+      for (String m : Metrics.modelsForJson(c)) {
+        long n = Metrics.byClass(c, m).getOrDefault(cls, 0L);
+        if (n > 0) {
+          per.merge(m, n, Long::sum);
+        }
       }
     }
+    List<String> parts = new ArrayList<>();
+    per.forEach((m, n) -> parts.add(m + " " + count(n)));
+    return parts.isEmpty() ? "none counted" : String.join(", ", parts);
+  }
+
+  /** "+1.234 ms", "-0.5 ms", "+12 us", "3.5 s" at the start of an event line. */
+  private static final Pattern EVENT_TIME =
+      Pattern.compile(
+          "^\\s*([+-]\\d+(?:\\.\\d+)?(?:\\s?(?:ns|us|\u00b5s|ms|s))?"
+              + "|\\d+(?:\\.\\d+)?\\s?(?:ns|us|\u00b5s|ms|s))(?=\\s|$)\\s*(.*)$",
+          Pattern.DOTALL);
+
+  /** Splits an event line into its relative time ("" when it has none) and the rest. */
+  static String[] splitEvent(String line) {
+    String s = line == null ? "" : line;
+    Matcher m = EVENT_TIME.matcher(s);
+    if (m.matches()) {
+      return new String[] {m.group(1), m.group(2)};
+    }
+    return new String[] {"", s.strip()};
+  }
+
+  private static void timeline(StringBuilder h, List<String> events) {
+    h.append("<ol class=\"timeline\">\n");
+    int shown = Math.min(events.size(), MAX_TIMELINE_EVENTS);
+    for (int i = 0; i < shown; i++) {
+      String[] p = splitEvent(events.get(i));
+      String cls =
+          p[1].startsWith("VERDICT") ? "verdict" : p[0].isEmpty() ? "detail" : "";
+      h.append(cls.isEmpty() ? "<li>" : "<li class=\"" + cls + "\">")
+          .append("<span class=\"at\">")
+          .append(esc(p[0]))
+          .append("</span><span class=\"ev\">")
+          .append(esc(p[1]))
+          .append("</span></li>\n");
+    }
+    if (events.isEmpty()) {
+      h.append("<li class=\"detail\"><span class=\"at\"></span>")
+          .append("<span class=\"ev\">(no events recorded)</span></li>\n");
+    }
+    if (events.size() > shown) {
+      h.append("<li class=\"detail\"><span class=\"at\"></span><span class=\"ev\">&hellip; ")
+          .append(events.size() - shown)
+          .append(" more events in witnesses.jsonl</span></li>\n");
+    }
+    h.append("</ol>\n");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -651,309 +807,11 @@ public final class ReportWriter {
     } catch (Throwable t) { // fonts or AWT missing throw Errors as well as exceptions
       return "<div class=\"plot-error\"><strong>Plot &ldquo;"
           + esc(title)
-          + "&rdquo; could not be rendered.</strong> The table above has the same numbers."
+          + "&rdquo; could not be rendered.</strong> The tables above have the same numbers."
           + "<pre>"
           + esc(t.getClass().getName() + ": " + t.getMessage())
           + "</pre></div>\n";
     }
-  }
-
-  private static Color classColor(String cls, int fallbackIndex) {
-    return switch (cls) {
-      case "NEWER_VERSION" -> new Color(0xE6, 0x8A, 0x00);
-      case "TORN" -> new Color(0x82, 0x50, 0xDF);
-      case "ZEROED" -> new Color(0xCF, 0x22, 0x2E);
-      case "CHECKSUM_MISMATCH" -> new Color(0x1B, 0x9E, 0x9E);
-      case "MAC_FAILURE" -> new Color(0x8B, 0x57, 0x2A);
-      case "RETRANSMIT_DIVERGENCE" -> new Color(0xD6, 0x4F, 0x9A);
-      case "LOST" -> new Color(0x6E, 0x77, 0x81);
-      default -> palette(fallbackIndex);
-    };
-  }
-
-  private static final int[] PALETTE = {
-    0x0969DA, 0x1A7F37, 0xBF8700, 0x8250DF, 0xCF222E, 0x1B9E9E, 0x6E7781, 0xD64F9A, 0x8B572A,
-    0x54AEFF
-  };
-
-  /** Marker shape: circles for the first palette round, then other shapes. */
-  private static Marker marker(int i) {
-    return switch ((i / PALETTE.length) % 4) {
-      case 0 -> SeriesMarkers.CIRCLE;
-      case 1 -> SeriesMarkers.DIAMOND;
-      case 2 -> SeriesMarkers.SQUARE;
-      default -> SeriesMarkers.TRIANGLE_UP;
-    };
-  }
-
-  private static Color palette(int i) {
-    return new Color(PALETTE[Math.floorMod(i, PALETTE.length)]);
-  }
-
-  private static void commonStyle(AxesChartStyler s) {
-    s.setChartBackgroundColor(Color.WHITE);
-    s.setPlotBackgroundColor(Color.WHITE);
-    s.setPlotBorderVisible(false);
-    s.setPlotGridLinesColor(new Color(0xE4, 0xE8, 0xEC));
-    s.setPlotGridVerticalLinesVisible(false);
-    s.setLegendBorderColor(Color.WHITE);
-    s.setChartFontColor(new Color(0x1F, 0x23, 0x28));
-    s.setAxisTickLabelsColor(new Color(0x57, 0x60, 0x6A));
-    s.setAntiAlias(true);
-    s.setLocale(Locale.ROOT);
-  }
-
-  private static final int CHART_WIDTH = 860;
-  private static final int CHART_HEIGHT = 440;
-
-  /**
-   * A category chart whose x labels stay readable: horizontal when they fit, else rotated 45
-   * degrees, ending at their tick, with the chart made taller and the left margin wider so that
-   * no label is cut off (XChart drops labels that would start left of the chart).
-   */
-  private static CategoryChart categoryChart(String title, String yTitle, List<String> labels) {
-    double charPx = 6.6; // bold tick label font, about 6.5 px per character
-    double plotPx = CHART_WIDTH - 260.0; // minus y axis and the legend outside on the right
-    double slot = plotPx / Math.max(1, labels.size());
-    double widest = labels.stream().mapToInt(String::length).max().orElse(0) * charPx;
-    boolean rotate = widest > slot * 0.92;
-    double diagonal = rotate ? (widest + 14) * Math.sqrt(0.5) : 0;
-    CategoryChart chart =
-        new CategoryChartBuilder()
-            .width(CHART_WIDTH)
-            .height(CHART_HEIGHT + (int) Math.round(diagonal))
-            .title(title)
-            .xAxisTitle("")
-            .yAxisTitle(yTitle)
-            .build();
-    commonStyle(chart.getStyler());
-    if (rotate) {
-      chart.getStyler().setXAxisLabelRotation(45);
-      chart.getStyler().setXAxisLabelAlignment(
-          TextAlignment.Right);
-      // The first label's left end must stay inside the chart.
-      int leftHint = (int) Math.ceil(diagonal - slot / 2 + 8);
-      if (leftHint > 60) {
-        chart.getStyler().setYAxisLeftWidthHint(leftHint);
-      }
-    }
-    return chart;
-  }
-
-  static CategoryChart violationChart(
-      List<CellResult> cells, List<String> labels, List<String> classes) {
-    CategoryChart chart =
-        categoryChart("SNAPSHOT violations by failure class", "% of verdicts", labels);
-    chart.getStyler().setStacked(true);
-    chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
-    chart.getStyler().setYAxisDecimalPattern("0.##");
-    chart.getStyler().setYAxisMin(0.0);
-    chart.getStyler().setAvailableSpaceFill(0.6);
-    double maxTotal = 0;
-    for (CellResult c : cells) {
-      maxTotal = Math.max(maxTotal, corruptionRate(c) * 100);
-    }
-    if (maxTotal <= 0) {
-      chart.getStyler().setYAxisMax(1.0); // nothing failed: keep a readable, non-degenerate axis
-    }
-    if (classes.isEmpty()) {
-      List<Double> zeros = cells.stream().map(c -> 0.0).toList();
-      chart.addSeries("no violations", labels, zeros).setFillColor(palette(1));
-      return chart;
-    }
-    int i = 0;
-    for (String cls : classes) {
-      List<Double> ys = new ArrayList<>();
-      for (CellResult c : cells) {
-        long n = byClass(c).getOrDefault(cls, 0L);
-        ys.add(c.verdicts() <= 0 ? 0.0 : 100.0 * n / c.verdicts());
-      }
-      CategorySeries s = chart.addSeries(cls, labels, ys);
-      s.setFillColor(classColor(cls, i++));
-    }
-    return chart;
-  }
-
-  static XYChart costChart(List<CellResult> cells, List<String> labels) {
-    List<String> names = new ArrayList<>();
-    Set<String> used = new LinkedHashSet<>();
-    for (int i = 0; i < cells.size(); i++) {
-      names.add(uniqueName("#" + cells.get(i).cell() + " " + labels.get(i), used));
-    }
-    XYChart chart =
-        new XYChartBuilder()
-            .width(CHART_WIDTH)
-            .height(CHART_HEIGHT)
-            .title("Cost vs corruption")
-            .xAxisTitle("bytes copied per delivered byte")
-            .yAxisTitle("corruption rate, %")
-            .build();
-    commonStyle(chart.getStyler());
-    chart.getStyler().setPlotGridVerticalLinesVisible(true);
-    chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
-    chart.getStyler().setMarkerSize(11);
-    chart.getStyler().setXAxisDecimalPattern("0.##");
-    chart.getStyler().setYAxisDecimalPattern("0.##");
-    chart.getStyler().setAnnotationTextFontColor(new Color(0x1F, 0x23, 0x28));
-
-    double maxX = 0;
-    double maxY = 0;
-    for (CellResult c : cells) {
-      maxX = Math.max(maxX, copiedPerDelivered(c));
-      maxY = Math.max(maxY, corruptionCi(c)[1] * 100);
-    }
-    // Explicit ranges: no degenerate axis when all points coincide, and some room around the
-    // points for their labels.
-    double dx = Math.max(1.0, maxX);
-    double xMin = -dx * 0.12;
-    double xMax = dx * 1.12;
-    double yMax = Math.max(1.0, maxY) * 1.2;
-    chart.getStyler().setXAxisMin(xMin);
-    chart.getStyler().setXAxisMax(xMax);
-    chart.getStyler().setYAxisMin(0.0);
-    chart.getStyler().setYAxisMax(yMax);
-
-    // Approximate plot area in pixels, to keep point labels from overlapping each other.
-    int longestName = names.stream().mapToInt(String::length).max().orElse(0);
-    double plotW = CHART_WIDTH - 95 - (longestName * 6.3 + 55);
-    double plotH = CHART_HEIGHT - 100;
-    Labeler labeler = new Labeler(plotW, plotH, xMin, xMax, 0, yMax);
-    for (CellResult c : cells) {
-      labeler.addObstacle(copiedPerDelivered(c), corruptionRate(c) * 100, 14, 14);
-    }
-
-    for (int i = 0; i < cells.size(); i++) {
-      CellResult c = cells.get(i);
-      double x = copiedPerDelivered(c);
-      double y = corruptionRate(c) * 100;
-      double[] ci = corruptionCi(c);
-      Color color = palette(i);
-      XYSeries point = chart.addSeries(names.get(i), new double[] {x}, new double[] {y});
-      point.setXYSeriesRenderStyle(XYSeriesRenderStyle.Scatter);
-      point.setMarker(marker(i));
-      point.setMarkerColor(color);
-      if (ci[1] > ci[0]) {
-        XYSeries whisker =
-            chart.addSeries(
-                uniqueName(names.get(i) + " CI", used),
-                new double[] {x, x},
-                new double[] {ci[0] * 100, ci[1] * 100});
-        whisker.setXYSeriesRenderStyle(XYSeriesRenderStyle.Line);
-        whisker.setMarker(SeriesMarkers.NONE);
-        whisker.setLineColor(color);
-        whisker.setLineWidth(2f);
-        whisker.setShowInLegend(false);
-      }
-      // Name the point on the plot where there is room (full label, else "#cell"); the legend
-      // names every point anyway.
-      double[] at =
-          labeler.place(labels.get(i), x, y, ci[0] * 100, ci[1] * 100);
-      String text = labels.get(i);
-      if (at == null) {
-        text = "#" + c.cell();
-        at = labeler.place(text, x, y, ci[0] * 100, ci[1] * 100);
-      }
-      if (at != null) {
-        chart.addAnnotation(new AnnotationText(text, at[0], at[1], false));
-      }
-    }
-    return chart;
-  }
-
-  /** Greedy placement of point labels on a plot, in estimated pixel coordinates. */
-  private static final class Labeler {
-    private static final double CHAR_PX = 6.3;
-    private static final double LINE_PX = 14;
-    private final double w;
-    private final double h;
-    private final double x0;
-    private final double x1;
-    private final double y0;
-    private final double y1;
-    private final List<double[]> taken = new ArrayList<>(); // {left, bottom, right, top}
-
-    Labeler(double w, double h, double x0, double x1, double y0, double y1) {
-      this.w = w;
-      this.h = h;
-      this.x0 = x0;
-      this.x1 = x1;
-      this.y0 = y0;
-      this.y1 = y1;
-    }
-
-    private double px(double x) {
-      return (x - x0) / (x1 - x0) * w;
-    }
-
-    private double py(double y) {
-      return (y - y0) / (y1 - y0) * h;
-    }
-
-    void addObstacle(double x, double y, double bw, double bh) {
-      double u = px(x);
-      double v = py(y);
-      taken.add(new double[] {u - bw / 2, v - bh / 2, u + bw / 2, v + bh / 2});
-    }
-
-    /** Data coordinates of the label's centre, or null if it fits nowhere near the point. */
-    double[] place(String text, double x, double y, double ciLow, double ciHigh) {
-      double bw = text.length() * CHAR_PX + 6;
-      double u = px(x);
-      double v = py(y);
-      double top = Math.max(v, py(ciHigh)) + 6 + LINE_PX / 2;
-      double bottom = Math.min(v, py(ciLow)) - 6 - LINE_PX / 2;
-      double[][] candidates = {
-        {u, top}, {u + bw / 2 + 10, v}, {u - bw / 2 - 10, v}, {u, bottom},
-      };
-      for (double[] cand : candidates) {
-        double[] box = {
-          cand[0] - bw / 2, cand[1] - LINE_PX / 2, cand[0] + bw / 2, cand[1] + LINE_PX / 2
-        };
-        if (box[0] < 0 || box[2] > w || box[1] < 0 || box[3] > h) {
-          continue;
-        }
-        boolean free = true;
-        for (double[] t : taken) {
-          if (box[0] < t[2] && t[0] < box[2] && box[1] < t[3] && t[1] < box[3]) {
-            free = false;
-            break;
-          }
-        }
-        if (free) {
-          taken.add(box);
-          return new double[] {
-            x0 + cand[0] / w * (x1 - x0), y0 + cand[1] / h * (y1 - y0)
-          };
-        }
-      }
-      return null;
-    }
-  }
-
-  static CategoryChart latencyChart(List<CellResult> cells, List<String> labels) {
-    CategoryChart chart = categoryChart("Transfer latency", "microseconds", labels);
-    chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
-    chart.getStyler().setYAxisMin(0.0);
-    chart.getStyler().setYAxisDecimalPattern("#,##0");
-    chart.getStyler().setAvailableSpaceFill(0.7);
-    boolean any =
-        cells.stream().anyMatch(c -> c.latencyP99Micros() > 0 || c.latencyP50Micros() > 0);
-    if (!any) {
-      chart.getStyler().setYAxisMax(1.0);
-    }
-    List<Double> p50 = cells.stream().map(c -> (double) c.latencyP50Micros()).toList();
-    List<Double> p99 = cells.stream().map(c -> (double) c.latencyP99Micros()).toList();
-    chart.addSeries("p50", labels, p50).setFillColor(new Color(0x54, 0xAE, 0xFF));
-    chart.addSeries("p99", labels, p99).setFillColor(new Color(0x09, 0x69, 0xDA));
-    return chart;
-  }
-
-  private static String uniqueName(String base, Set<String> used) {
-    String name = base;
-    for (int k = 2; !used.add(name); k++) {
-      name = base + " (" + k + ")";
-    }
-    return name;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -983,10 +841,6 @@ public final class ReportWriter {
     return sb.toString();
   }
 
-  static String count(long n) {
-    return String.format(Locale.ROOT, "%,d", n);
-  }
-
   static String duration(double seconds) {
     if (!Double.isFinite(seconds)) {
       return "?";
@@ -997,19 +851,12 @@ public final class ReportWriter {
       long hours = total / 3600;
       long minutes = (total % 3600) / 60;
       long secs = total % 60;
-      s += hours > 0
-          ? String.format(Locale.ROOT, " (%dh %02dm %02ds)", hours, minutes, secs)
-          : String.format(Locale.ROOT, " (%dm %02ds)", minutes, secs);
+      s +=
+          hours > 0
+              ? String.format(Locale.ROOT, " (%dh %02dm %02ds)", hours, minutes, secs)
+              : String.format(Locale.ROOT, " (%dm %02ds)", minutes, secs);
     }
     return s;
-  }
-
-  private static String str(String s) {
-    return s == null ? "" : s;
-  }
-
-  private static long nz(Long v) {
-    return v == null ? 0 : v;
   }
 
   private static Double finite(double d) {

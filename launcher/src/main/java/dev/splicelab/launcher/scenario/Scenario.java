@@ -5,23 +5,29 @@ import java.util.List;
 
 /**
  * A validated, immutable experiment description (the resolved form of a scenario YAML file).
- * Every cell of the run is one strategy under the same seeded workload. Units are in the names.
+ * The run is the cross product workloads x fault profiles x sender modes x strategies (strategy
+ * varying fastest); every cell runs under the same seed. Units are in the names.
  */
 public record Scenario(
     String name,
     String description,
     /** Active time of each cell (mutator and sender running). */
     Duration cellDuration,
+    /** SHARE, COPY_AT_SPLICE, COW_PRIVATE_REF, OPTIMISTIC_CONFIRM, STABLE_PAGES, COMPLETION_AFTER_SNAPSHOT. */
     List<String> strategies,
+    /** CSUM_OFFLOAD, CSUM_SOFTWARE, TLS_SW, TLS_OFFLOAD. */
+    List<String> senderModes,
+    List<FaultProfile> faultProfiles,
+    List<Workload> workloads,
     FileSpec file,
     TransferSpec transfers,
-    LinkSpec link,
-    MutationSpec mutations) {
+    StablePagesSpec stablePages,
+    /** Transport faults between services, applied in every cell at their start offset. */
+    List<FaultSpec> faults) {
 
   /** The file under test. profile: "ext4" or "tmpfs". */
   public record FileSpec(long sizeBytes, String profile, long fillChunkBytes) {}
 
-  /** senderMode: "CSUM_OFFLOAD" or "CSUM_SOFTWARE". */
   public record TransferSpec(
       int connections,
       int pipeCapacity,
@@ -31,10 +37,30 @@ public record Scenario(
       long maxResidencyMicros,
       int segmentBytes,
       long csumToDmaMicros,
-      String senderMode) {}
+      /** OPTIMISTIC_CONFIRM: re-splices per transfer before it is abandoned. */
+      int maxConfirmRetries) {}
 
+  /** A time window relative to the start of a cell's workload. */
+  public record Window(Duration start, Duration duration) {}
+
+  /** The emulated link between the network sender and the checker's receiver. */
   public record LinkSpec(
-      long latencyMicros, long jitterMicros, double loss, long rtoMicros, int maxAttempts) {}
+      long latencyMicros,
+      long jitterMicros,
+      double loss,
+      long rtoMicros,
+      int maxAttempts,
+      /** 0 for unlimited. */
+      long bandwidthBytesPerSecond,
+      double duplicate,
+      double reorder,
+      long reorderDelayMicros,
+      /** Probability that a segment gets one bit flipped on the wire. */
+      double corrupt,
+      List<Window> partitions) {}
+
+  /** A named link profile (built-in: lan, wan, lossy, partition; or custom). */
+  public record FaultProfile(String name, LinkSpec link) {}
 
   /** Relative weights, each >= 0, at least one > 0. */
   public record Mix(
@@ -53,5 +79,25 @@ public record Scenario(
       long maxWriteBytes,
       long punchBlockBytes,
       double hotProbability,
-      double hotFractionOfFile) {}
+      double hotFractionOfFile,
+      /** Fraction of mutations made by "application" writers that honour the completion contract. */
+      double applicationFraction) {}
+
+  public record Workload(String name, MutationSpec mutations) {}
+
+  /**
+   * STABLE_PAGES. holdFrom: "checksum" (a folio is held from the checksum read to the ack, as
+   * proposed) or "splice" (from splice-in). onTimeout: "fail_writer" or "let_through".
+   */
+  public record StablePagesSpec(String holdFrom, Duration waitTimeout, String onTimeout) {}
+
+  /**
+   * A transport fault (Trogdor-style spec). kind: grpc_latency, grpc_reset, grpc_timeout (on the
+   * target's gRPC server), pause_process (SIGSTOP for the duration, then SIGCONT), kill_restart
+   * (SIGKILL at start, restarted at once; duration ignored). target: storage-node, pipe-broker,
+   * network-sender, mutator or checker. latencyMicros: for grpc_latency. probability: per call,
+   * for grpc_reset and grpc_timeout.
+   */
+  public record FaultSpec(String kind, String target, Duration start, Duration duration, long latencyMicros,
+      double probability) {}
 }

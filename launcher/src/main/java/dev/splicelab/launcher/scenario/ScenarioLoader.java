@@ -40,23 +40,60 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * snake_case; durations are strings such as {@code 500ms}, {@code 25s}, {@code 2m}, {@code 1h};
  * sizes are integers (bytes) or strings with a binary suffix such as {@code 16KiB} or {@code 4MiB};
  * keys ending in {@code _us} are microseconds. {@code name}, {@code cell_duration} and {@code
- * strategies} are required; the sections {@code file}, {@code transfers}, {@code link} and {@code
- * mutations} and every key inside them may be omitted, in which case the defaults below (the
+ * strategies} are required; everything else may be omitted, in which case the defaults below (the
  * values of the {@code quickstart} scenario) apply. Unknown keys are errors.
+ *
+ * <p>The run matrix is {@code strategies x sender_modes x fault_profiles x workloads}, at most
+ * {@value #MAX_CELLS} cells. {@code fault_profiles} items are the name of a built-in profile
+ * ({@code lan}, {@code wan}, {@code lossy}, {@code partition}) or a mapping {@code {name: ...,
+ * <link keys>}}; {@code workloads} items are mappings {@code {name: ..., mutations: {...}}}. For
+ * files in the earlier single-cell format, a {@code link} section is read as one fault profile
+ * named {@value #LEGACY_LINK_PROFILE}, a {@code mutations} section as one workload named {@value
+ * #DEFAULT_WORKLOAD}, and {@code transfers.sender_mode: X} as {@code sender_modes: [X]}; giving
+ * such a key together with its list form is an error. {@link #toYaml} writes the list form only.
  */
 public final class ScenarioLoader {
 
   /** Scenarios shipped as classpath resources {@code /scenarios/<name>.yaml}. */
-  public static final List<String> BUILT_IN_NAMES = List.of("quickstart", "smoke");
+  public static final List<String> BUILT_IN_NAMES =
+      List.of("quickstart", "smoke", "matrix", "mechanisms");
 
   /** Allowed values of {@code strategies}. */
-  public static final List<String> STRATEGIES = List.of("SHARE", "COPY_AT_SPLICE");
+  public static final List<String> STRATEGIES =
+      List.of(
+          "SHARE",
+          "COPY_AT_SPLICE",
+          "COW_PRIVATE_REF",
+          "OPTIMISTIC_CONFIRM",
+          "STABLE_PAGES",
+          "COMPLETION_AFTER_SNAPSHOT");
+
+  /** Allowed values of {@code sender_modes} (and of the older {@code transfers.sender_mode}). */
+  public static final List<String> SENDER_MODES =
+      List.of("CSUM_OFFLOAD", "CSUM_SOFTWARE", "TLS_SW", "TLS_OFFLOAD");
+
+  /** Default of {@code sender_modes}. */
+  public static final List<String> DEFAULT_SENDER_MODES = List.of("CSUM_SOFTWARE");
 
   /** Allowed values of {@code file.profile}. */
   public static final List<String> FILE_PROFILES = List.of("ext4", "tmpfs");
 
-  /** Allowed values of {@code transfers.sender_mode}. */
-  public static final List<String> SENDER_MODES = List.of("CSUM_OFFLOAD", "CSUM_SOFTWARE");
+  /** Allowed values of {@code stable_pages.hold_from}. */
+  public static final List<String> HOLD_FROM = List.of("checksum", "splice");
+
+  /** Allowed values of {@code stable_pages.on_timeout}. */
+  public static final List<String> ON_TIMEOUT = List.of("fail_writer", "let_through");
+
+  /** Allowed values of {@code faults[].kind}. */
+  public static final List<String> FAULT_KINDS =
+      List.of("grpc_latency", "grpc_reset", "grpc_timeout", "pause_process", "kill_restart");
+
+  /** Allowed values of {@code faults[].target}. */
+  public static final List<String> FAULT_TARGETS =
+      List.of("storage-node", "pipe-broker", "network-sender", "mutator", "checker");
+
+  /** Most cells (strategies x sender modes x fault profiles x workloads) a scenario may have. */
+  public static final int MAX_CELLS = 256;
 
   private static final long KIB = 1024;
   private static final long MIB = 1024 * KIB;
@@ -69,18 +106,84 @@ public final class ScenarioLoader {
   /** Defaults of the {@code transfers} section. */
   public static final Scenario.TransferSpec DEFAULT_TRANSFERS =
       new Scenario.TransferSpec(
-          4, 64, 16 * KIB, 256 * KIB, 1_000, 5_000, (int) (16 * KIB), 200, "CSUM_SOFTWARE");
+          4, 64, 16 * KIB, 256 * KIB, 1_000, 5_000, (int) (16 * KIB), 200, 64);
 
-  /** Defaults of the {@code link} section. */
+  /** Defaults of every key of a custom fault profile (and of the older {@code link} section). */
   public static final Scenario.LinkSpec DEFAULT_LINK =
-      new Scenario.LinkSpec(200, 100, 0.0, 200_000, 8);
+      new Scenario.LinkSpec(200, 100, 0.0, 200_000, 8, 0, 0.0, 0.0, 0, 0.0, List.of());
+
+  /** Name of the profile used when neither {@code fault_profiles} nor {@code link} is given. */
+  public static final String DEFAULT_PROFILE = "default";
+
+  /** Name of the profile an older single {@code link} section stands for. */
+  public static final String LEGACY_LINK_PROFILE = "custom";
+
+  /** Default of {@code fault_profiles}: the quickstart link, named {@value #DEFAULT_PROFILE}. */
+  public static final List<Scenario.FaultProfile> DEFAULT_FAULT_PROFILES =
+      List.of(new Scenario.FaultProfile(DEFAULT_PROFILE, DEFAULT_LINK));
+
+  /** Built-in profile {@code lan}: 100 us latency, 50 us jitter, no loss. */
+  public static final Scenario.FaultProfile LAN =
+      new Scenario.FaultProfile(
+          "lan", new Scenario.LinkSpec(100, 50, 0.0, 200_000, 8, 0, 0.0, 0.0, 0, 0.0, List.of()));
+
+  /** Built-in profile {@code wan}: 20 ms latency, 5 ms jitter, 0.1% loss, 12.5 MB/s. */
+  public static final Scenario.FaultProfile WAN =
+      new Scenario.FaultProfile(
+          "wan",
+          new Scenario.LinkSpec(
+              20_000, 5_000, 0.001, 200_000, 8, 12_500_000, 0.0, 0.0, 0, 0.0, List.of()));
+
+  /**
+   * Built-in profile {@code lossy}: 500 us latency, 200 us jitter, 2% loss, 1% duplicates, 2%
+   * reordered by 2 ms, 0.5% corrupted, 12 attempts.
+   */
+  public static final Scenario.FaultProfile LOSSY =
+      new Scenario.FaultProfile(
+          "lossy",
+          new Scenario.LinkSpec(
+              500, 200, 0.02, 200_000, 12, 0, 0.01, 0.02, 2_000, 0.005, List.of()));
+
+  /** Built-in profile {@code partition}: {@code lan} cut off for 1 s at 3 s and 500 ms at 8 s. */
+  public static final Scenario.FaultProfile PARTITION =
+      new Scenario.FaultProfile(
+          "partition",
+          new Scenario.LinkSpec(
+              100,
+              50,
+              0.0,
+              200_000,
+              8,
+              0,
+              0.0,
+              0.0,
+              0,
+              0.0,
+              List.of(
+                  new Scenario.Window(Duration.ofSeconds(3), Duration.ofSeconds(1)),
+                  new Scenario.Window(Duration.ofSeconds(8), Duration.ofMillis(500)))));
+
+  /** The profiles {@code fault_profiles} may name: lan, wan, lossy, partition. */
+  public static final List<Scenario.FaultProfile> BUILT_IN_PROFILES =
+      List.of(LAN, WAN, LOSSY, PARTITION);
 
   /** Default of {@code mutations.mix} when the whole mix is omitted. */
   public static final Scenario.Mix DEFAULT_MIX = new Scenario.Mix(4, 3, 2, 1, 0, 0);
 
-  /** Defaults of the {@code mutations} section. */
+  /** Defaults of a workload's {@code mutations} section. */
   public static final Scenario.MutationSpec DEFAULT_MUTATIONS =
-      new Scenario.MutationSpec(2, 400, DEFAULT_MIX, 4 * KIB, 64 * KIB, 64 * KIB, 0.0, 0.1);
+      new Scenario.MutationSpec(2, 400, DEFAULT_MIX, 4 * KIB, 64 * KIB, 64 * KIB, 0.0, 0.1, 0.0);
+
+  /** Name of the workload used when neither {@code workloads} nor {@code mutations} is given. */
+  public static final String DEFAULT_WORKLOAD = "default";
+
+  /** Default of {@code workloads}. */
+  public static final List<Scenario.Workload> DEFAULT_WORKLOADS =
+      List.of(new Scenario.Workload(DEFAULT_WORKLOAD, DEFAULT_MUTATIONS));
+
+  /** Defaults of the {@code stable_pages} section. */
+  public static final Scenario.StablePagesSpec DEFAULT_STABLE_PAGES =
+      new Scenario.StablePagesSpec("checksum", Duration.ofMillis(200), "fail_writer");
 
   private static final List<String> ROOT_KEYS =
       List.of(
@@ -88,8 +191,13 @@ public final class ScenarioLoader {
           "description",
           "cell_duration",
           "strategies",
+          "sender_modes",
           "file",
           "transfers",
+          "fault_profiles",
+          "workloads",
+          "stable_pages",
+          "faults",
           "link",
           "mutations");
   private static final List<String> FILE_KEYS = List.of("size", "profile", "fill_chunk");
@@ -103,9 +211,24 @@ public final class ScenarioLoader {
           "max_residency_us",
           "segment_bytes",
           "csum_to_dma_us",
+          "max_confirm_retries",
           "sender_mode");
   private static final List<String> LINK_KEYS =
-      List.of("latency_us", "jitter_us", "loss", "rto_us", "max_attempts");
+      List.of(
+          "latency_us",
+          "jitter_us",
+          "loss",
+          "rto_us",
+          "max_attempts",
+          "bandwidth_bytes_per_second",
+          "duplicate",
+          "reorder",
+          "reorder_delay_us",
+          "corrupt",
+          "partitions");
+  private static final List<String> PROFILE_KEYS = prepend("name", LINK_KEYS);
+  private static final List<String> WINDOW_KEYS = List.of("start", "duration");
+  private static final List<String> WORKLOAD_KEYS = List.of("name", "mutations");
   private static final List<String> MUTATION_KEYS =
       List.of(
           "writers",
@@ -115,7 +238,8 @@ public final class ScenarioLoader {
           "max_write_bytes",
           "punch_block",
           "hot_probability",
-          "hot_fraction_of_file");
+          "hot_fraction_of_file",
+          "application_fraction");
   private static final List<String> MIX_KEYS =
       List.of(
           "write",
@@ -124,6 +248,10 @@ public final class ScenarioLoader {
           "punch_whole",
           "truncate_extend",
           "direct_write");
+  private static final List<String> STABLE_PAGES_KEYS =
+      List.of("hold_from", "wait_timeout", "on_timeout");
+  private static final List<String> FAULT_KEYS =
+      List.of("kind", "target", "start", "duration", "latency_us", "probability");
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
   private static final Pattern DURATION = Pattern.compile("([0-9]+)\\s*(ms|s|m|h)");
@@ -132,10 +260,28 @@ public final class ScenarioLoader {
   private static final Pattern HEX = Pattern.compile("([-+]?)0x([0-9a-fA-F]+)");
   private static final Pattern PLAIN_SAFE = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
+  private static final String DURATION_EXPECTED = "a duration such as 500ms, 25s, 2m or 1h";
   private static final Duration MIN_CELL = Duration.ofSeconds(1);
   private static final Duration MAX_CELL = Duration.ofHours(1);
+  private static final Duration ONE_MS = Duration.ofMillis(1);
+  private static final Duration ONE_HOUR = Duration.ofHours(1);
 
   private ScenarioLoader() {}
+
+  private static List<String> prepend(String first, List<String> rest) {
+    List<String> out = new ArrayList<>();
+    out.add(first);
+    out.addAll(rest);
+    return List.copyOf(out);
+  }
+
+  /** The number of cells of the run: strategies x sender modes x fault profiles x workloads. */
+  public static long cells(Scenario s) {
+    return (long) s.strategies().size()
+        * s.senderModes().size()
+        * s.faultProfiles().size()
+        * s.workloads().size();
+  }
 
   // ---------------------------------------------------------------------------------------------
   // Entry points
@@ -247,17 +393,10 @@ public final class ScenarioLoader {
 
   private static Scenario build(Section root) {
     String name = root.requiredText("name", "a name matching " + NAME.pattern());
-    if (!NAME.matcher(name).matches()) {
-      throw root.error(
-          "name",
-          "must match "
-              + NAME.pattern()
-              + " (lower-case letters, digits, '_' and '-', starting with a letter or digit), got "
-              + quote(name));
-    }
+    root.checkName("name", name);
     String description = root.optionalText("description");
     Duration cellDuration = root.duration("cell_duration", MIN_CELL, MAX_CELL);
-    List<String> strategies = root.strategies("strategies");
+    List<String> strategies = root.names("strategies", STRATEGIES, "strategy", null);
 
     Section f = root.section("file", FILE_KEYS);
     Scenario.FileSpec d = DEFAULT_FILE;
@@ -278,7 +417,8 @@ public final class ScenarioLoader {
     requireOrdered(t, "min_residency_us", minResidency, t, "max_residency_us", maxResidency, true);
     int segmentBytes = (int) t.size("segment_bytes", dt.segmentBytes(), 64, 64, MIB);
     long csumToDma = t.integer("csum_to_dma_us", dt.csumToDmaMicros(), 0, 1_000_000);
-    String senderMode = t.choice("sender_mode", dt.senderMode(), SENDER_MODES);
+    int maxConfirmRetries =
+        (int) t.integer("max_confirm_retries", dt.maxConfirmRetries(), 0, 1000);
     Scenario.TransferSpec transfers =
         new Scenario.TransferSpec(
             connections,
@@ -289,19 +429,271 @@ public final class ScenarioLoader {
             maxResidency,
             segmentBytes,
             csumToDma,
-            senderMode);
+            maxConfirmRetries);
+    requireOrdered(t, "max_bytes", maxBytes, f, "size", size, false);
 
-    Section l = root.section("link", LINK_KEYS);
-    Scenario.LinkSpec dl = DEFAULT_LINK;
-    Scenario.LinkSpec link =
-        new Scenario.LinkSpec(
-            l.integer("latency_us", dl.latencyMicros(), 0, 10_000_000),
-            l.integer("jitter_us", dl.jitterMicros(), 0, 10_000_000),
-            l.number("loss", dl.loss(), 0, false, 1),
-            l.integer("rto_us", dl.rtoMicros(), 1, 60_000_000),
-            (int) l.integer("max_attempts", dl.maxAttempts(), 1, 100));
+    List<String> senderModes;
+    if (t.has("sender_mode")) {
+      if (root.has("sender_modes")) {
+        throw t.keyError(
+            "sender_mode",
+            "cannot be given together with sender_modes (line "
+                + root.keyLine("sender_modes")
+                + "); list the modes in sender_modes only");
+      }
+      senderModes =
+          List.of(t.choice("sender_mode", DEFAULT_SENDER_MODES.get(0), SENDER_MODES));
+    } else {
+      senderModes = root.names("sender_modes", SENDER_MODES, "sender mode", DEFAULT_SENDER_MODES);
+    }
 
-    Section m = root.section("mutations", MUTATION_KEYS);
+    List<Scenario.FaultProfile> faultProfiles;
+    if (root.has("link")) {
+      if (root.has("fault_profiles")) {
+        throw root.keyError(
+            "link",
+            "cannot be given together with fault_profiles (line "
+                + root.keyLine("fault_profiles")
+                + "); give the link as a profile {name: ..., <link keys>} in fault_profiles"
+                + " instead");
+      }
+      Scenario.LinkSpec link = link(root.section("link", LINK_KEYS));
+      faultProfiles = List.of(new Scenario.FaultProfile(LEGACY_LINK_PROFILE, link));
+    } else {
+      faultProfiles = faultProfiles(root);
+    }
+
+    List<Scenario.Workload> workloads;
+    if (root.has("mutations") || !root.has("workloads")) {
+      if (root.has("workloads")) {
+        throw root.keyError(
+            "mutations",
+            "cannot be given together with workloads (line "
+                + root.keyLine("workloads")
+                + "); give the mutations as a workload {name: ..., mutations: {...}} in"
+                + " workloads instead");
+      }
+      Section m = root.section("mutations", MUTATION_KEYS);
+      workloads = List.of(new Scenario.Workload(DEFAULT_WORKLOAD, mutations(m, f, size)));
+    } else {
+      workloads = workloads(root, f, size);
+    }
+
+    requireCellLimit(root, strategies, senderModes, faultProfiles, workloads);
+
+    Section sp = root.section("stable_pages", STABLE_PAGES_KEYS);
+    Scenario.StablePagesSpec ds = DEFAULT_STABLE_PAGES;
+    Scenario.StablePagesSpec stablePages =
+        new Scenario.StablePagesSpec(
+            sp.choice("hold_from", ds.holdFrom(), HOLD_FROM),
+            sp.duration("wait_timeout", ds.waitTimeout(), ONE_MS, Duration.ofSeconds(60)),
+            sp.choice("on_timeout", ds.onTimeout(), ON_TIMEOUT));
+
+    List<Scenario.FaultSpec> faults = faults(root, cellDuration);
+
+    return new Scenario(
+        name,
+        description,
+        cellDuration,
+        strategies,
+        senderModes,
+        faultProfiles,
+        workloads,
+        file,
+        transfers,
+        stablePages,
+        faults);
+  }
+
+  private static List<Scenario.FaultProfile> faultProfiles(Section root) {
+    String builtIns = String.join(", ", builtInProfileNames());
+    List<Node> items =
+        root.items(
+            "fault_profiles",
+            "a list of built-in profile names ("
+                + builtIns
+                + ") and custom profiles {name: ..., <link keys>}");
+    if (items == null) {
+      return DEFAULT_FAULT_PROFILES;
+    }
+    if (items.isEmpty()) {
+      throw root.error(
+          "fault_profiles",
+          "must list at least one profile: a built-in name ("
+              + builtIns
+              + ") or a mapping {name: ..., <link keys>}");
+    }
+    List<Scenario.FaultProfile> out = new ArrayList<>();
+    Map<String, Integer> firstLines = new LinkedHashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      Node item = items.get(i);
+      String itemField = root.field("fault_profiles") + "[" + i + "]";
+      String name;
+      String nameField;
+      int nameLine;
+      Scenario.FaultProfile profile;
+      if (item instanceof ScalarNode s && !isNull(item)) {
+        name = s.getValue();
+        nameField = itemField;
+        nameLine = lineOf(item);
+        profile = builtInProfile(name);
+        if (profile == null) {
+          throw new ScenarioException(
+              root.source,
+              nameLine,
+              itemField,
+              "unknown profile "
+                  + quote(name)
+                  + "; built-in profiles: "
+                  + builtIns
+                  + " (a custom profile is a mapping {name: ..., <link keys>})");
+        }
+      } else if (item instanceof MappingNode) {
+        Section p = root.item("fault_profiles", i, item, PROFILE_KEYS);
+        name = p.requiredText("name", "a profile name matching " + NAME.pattern());
+        p.checkName("name", name);
+        nameField = p.field("name");
+        nameLine = p.lineOf("name");
+        Scenario.LinkSpec link = link(p);
+        Scenario.FaultProfile builtIn = builtInProfile(name);
+        if (builtIn != null && !builtIn.link().equals(link)) {
+          Map<String, String> want = linkEntries(builtIn.link());
+          Map<String, String> got = linkEntries(link);
+          String key =
+              want.keySet().stream()
+                  .filter(k -> !want.get(k).equals(got.get(k)))
+                  .findFirst()
+                  .orElseThrow();
+          throw p.error(
+              "name",
+              quote(name)
+                  + " is a built-in profile, and a mapping with its name must repeat its values"
+                  + " exactly, but "
+                  + key
+                  + " is "
+                  + got.get(key)
+                  + (p.has(key) ? "" : " (the default)")
+                  + ", not "
+                  + want.get(key)
+                  + "; write just "
+                  + name
+                  + ", or give the custom profile another name");
+        }
+        profile = new Scenario.FaultProfile(name, link);
+      } else {
+        throw new ScenarioException(
+            root.source,
+            lineOf(item),
+            itemField,
+            "expected a built-in profile name ("
+                + builtIns
+                + ") or a mapping {name: ..., <link keys>}, got "
+                + describe(item));
+      }
+      Integer first = firstLines.putIfAbsent(name, nameLine);
+      if (first != null) {
+        throw new ScenarioException(
+            root.source,
+            nameLine,
+            nameField,
+            "duplicate profile name " + quote(name) + " (first given at line " + first + ")");
+      }
+      out.add(profile);
+    }
+    return List.copyOf(out);
+  }
+
+  private static List<String> builtInProfileNames() {
+    List<String> names = new ArrayList<>();
+    for (Scenario.FaultProfile p : BUILT_IN_PROFILES) {
+      names.add(p.name());
+    }
+    return names;
+  }
+
+  private static Scenario.FaultProfile builtInProfile(String name) {
+    for (Scenario.FaultProfile p : BUILT_IN_PROFILES) {
+      if (p.name().equals(name)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  /** The link keys of a profile mapping or of the older {@code link} section. */
+  private static Scenario.LinkSpec link(Section l) {
+    Scenario.LinkSpec d = DEFAULT_LINK;
+    long latency = l.integer("latency_us", d.latencyMicros(), 0, 10_000_000);
+    long jitter = l.integer("jitter_us", d.jitterMicros(), 0, 10_000_000);
+    double loss = l.number("loss", d.loss(), 0, false, 1);
+    long rto = l.integer("rto_us", d.rtoMicros(), 1, 60_000_000);
+    int maxAttempts = (int) l.integer("max_attempts", d.maxAttempts(), 1, 100);
+    String bandwidthKey = "bandwidth_bytes_per_second";
+    long bandwidth =
+        l.integer(bandwidthKey, d.bandwidthBytesPerSecond(), Long.MIN_VALUE, Long.MAX_VALUE);
+    if (bandwidth != 0 && (bandwidth < 1000 || bandwidth > 100_000_000_000L)) {
+      throw l.error(
+          bandwidthKey,
+          "must be 0 (unlimited) or between 1000 and 100000000000, got " + l.written(bandwidthKey));
+    }
+    double duplicate = l.number("duplicate", d.duplicate(), 0, false, 1);
+    double reorder = l.number("reorder", d.reorder(), 0, false, 1);
+    long reorderDelay = l.integer("reorder_delay_us", d.reorderDelayMicros(), 0, 10_000_000);
+    double corrupt = l.number("corrupt", d.corrupt(), 0, false, 1);
+    List<Scenario.Window> partitions = new ArrayList<>();
+    List<Node> items = l.items("partitions", "a list of windows {start: ..., duration: ...}");
+    if (items != null) {
+      for (int i = 0; i < items.size(); i++) {
+        Section w = l.item("partitions", i, items.get(i), WINDOW_KEYS);
+        partitions.add(
+            new Scenario.Window(
+                w.duration("start", Duration.ZERO, ONE_HOUR),
+                w.duration("duration", ONE_MS, ONE_HOUR)));
+      }
+    }
+    return new Scenario.LinkSpec(
+        latency,
+        jitter,
+        loss,
+        rto,
+        maxAttempts,
+        bandwidth,
+        duplicate,
+        reorder,
+        reorderDelay,
+        corrupt,
+        List.copyOf(partitions));
+  }
+
+  private static List<Scenario.Workload> workloads(Section root, Section f, long size) {
+    List<Node> items =
+        root.items("workloads", "a list of workloads {name: ..., mutations: {...}}");
+    if (items == null) {
+      return DEFAULT_WORKLOADS;
+    }
+    if (items.isEmpty()) {
+      throw root.error(
+          "workloads", "must list at least one workload {name: ..., mutations: {...}}");
+    }
+    List<Scenario.Workload> out = new ArrayList<>();
+    Map<String, Integer> firstLines = new LinkedHashMap<>();
+    for (int i = 0; i < items.size(); i++) {
+      Section w = root.item("workloads", i, items.get(i), WORKLOAD_KEYS);
+      String name = w.requiredText("name", "a workload name matching " + NAME.pattern());
+      w.checkName("name", name);
+      Integer first = firstLines.putIfAbsent(name, w.lineOf("name"));
+      if (first != null) {
+        throw w.error(
+            "name",
+            "duplicate workload name " + quote(name) + " (first given at line " + first + ")");
+      }
+      Section m = w.section("mutations", MUTATION_KEYS);
+      out.add(new Scenario.Workload(name, mutations(m, f, size)));
+    }
+    return List.copyOf(out);
+  }
+
+  private static Scenario.MutationSpec mutations(Section m, Section f, long size) {
     Scenario.MutationSpec dm = DEFAULT_MUTATIONS;
     int writers = (int) m.integer("writers", dm.writers(), 1, 64);
     double rate = m.number("rate_per_second", dm.ratePerSecond(), 0, true, 1_000_000);
@@ -311,18 +703,21 @@ public final class ScenarioLoader {
     requireOrdered(m, "min_write_bytes", minWrite, m, "max_write_bytes", maxWrite, true);
     long punchBlock = m.size("punch_block", dm.punchBlockBytes(), 4096, 4 * KIB, 2 * MIB);
     double hotProbability = m.number("hot_probability", dm.hotProbability(), 0, false, 1);
-    double hotFraction =
-        m.number("hot_fraction_of_file", dm.hotFractionOfFile(), 0, true, 1);
-    Scenario.MutationSpec mutations =
-        new Scenario.MutationSpec(
-            writers, rate, mix, minWrite, maxWrite, punchBlock, hotProbability, hotFraction);
-
-    requireOrdered(t, "max_bytes", maxBytes, f, "size", size, false);
+    double hotFraction = m.number("hot_fraction_of_file", dm.hotFractionOfFile(), 0, true, 1);
+    double applicationFraction =
+        m.number("application_fraction", dm.applicationFraction(), 0, false, 1);
     requireOrdered(m, "max_write_bytes", maxWrite, f, "size", size, false);
     requireOrdered(m, "punch_block", punchBlock, f, "size", size, false);
-
-    return new Scenario(
-        name, description, cellDuration, strategies, file, transfers, link, mutations);
+    return new Scenario.MutationSpec(
+        writers,
+        rate,
+        mix,
+        minWrite,
+        maxWrite,
+        punchBlock,
+        hotProbability,
+        hotFraction,
+        applicationFraction);
   }
 
   private static Scenario.Mix mix(Section x) {
@@ -352,6 +747,105 @@ public final class ScenarioLoader {
               + "; missing ones are 0)");
     }
     return mix;
+  }
+
+  /**
+   * At most {@value #MAX_CELLS} cells. The error points at the longest of the four lists given in
+   * the file (the first of them on a tie), the one whose shortening helps most.
+   */
+  private static void requireCellLimit(
+      Section root,
+      List<String> strategies,
+      List<String> senderModes,
+      List<Scenario.FaultProfile> faultProfiles,
+      List<Scenario.Workload> workloads) {
+    Map<String, Integer> sizes = new LinkedHashMap<>();
+    sizes.put("strategies", strategies.size());
+    sizes.put("sender_modes", senderModes.size());
+    sizes.put("fault_profiles", faultProfiles.size());
+    sizes.put("workloads", workloads.size());
+    long cells = 1;
+    for (int n : sizes.values()) {
+      cells *= n;
+    }
+    if (cells <= MAX_CELLS) {
+      return;
+    }
+    String blame = "strategies";
+    for (Map.Entry<String, Integer> e : sizes.entrySet()) {
+      if (root.has(e.getKey()) && e.getValue() > sizes.get(blame)) {
+        blame = e.getKey();
+      }
+    }
+    List<String> factors = new ArrayList<>();
+    for (int n : sizes.values()) {
+      factors.add(Integer.toString(n));
+    }
+    throw root.keyError(
+        blame,
+        "too many cells: strategies x sender_modes x fault_profiles x workloads = "
+            + String.join(" x ", factors)
+            + " = "
+            + cells
+            + ", at most "
+            + MAX_CELLS);
+  }
+
+  /** The keys a fault of {@code kind} may have. */
+  private static List<String> faultKeys(String kind) {
+    return switch (kind) {
+      case "grpc_latency" -> List.of("kind", "target", "start", "duration", "latency_us");
+      case "grpc_reset", "grpc_timeout" ->
+          List.of("kind", "target", "start", "duration", "probability");
+      case "pause_process" -> List.of("kind", "target", "start", "duration");
+      default -> List.of("kind", "target", "start");
+    };
+  }
+
+  private static List<Scenario.FaultSpec> faults(Section root, Duration cellDuration) {
+    List<Node> items =
+        root.items("faults", "a list of faults {kind: ..., target: ..., start: ..., ...}");
+    if (items == null) {
+      return List.of();
+    }
+    List<Scenario.FaultSpec> out = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      Section x = root.item("faults", i, items.get(i), FAULT_KEYS);
+      String kind = x.requiredChoice("kind", FAULT_KINDS);
+      List<String> applicable = faultKeys(kind);
+      for (String key : x.keys()) {
+        if (!applicable.contains(key)) {
+          throw x.keyError(
+              key,
+              "does not apply to kind "
+                  + kind
+                  + "; the keys of a "
+                  + kind
+                  + " fault: "
+                  + String.join(", ", applicable));
+        }
+      }
+      String target = x.requiredChoice("target", FAULT_TARGETS);
+      Duration start = x.duration("start", Duration.ZERO, ONE_HOUR);
+      if (start.compareTo(cellDuration) >= 0) {
+        throw x.error(
+            "start",
+            "must be before the end of the cell (cell_duration "
+                + formatDuration(cellDuration)
+                + "), got "
+                + x.written("start"));
+      }
+      Duration duration =
+          applicable.contains("duration")
+              ? x.duration("duration", ONE_MS, ONE_HOUR)
+              : Duration.ZERO;
+      long latency =
+          applicable.contains("latency_us") ? x.requiredInteger("latency_us", 1, 10_000_000) : 0;
+      double probability =
+          applicable.contains("probability") ? x.number("probability", 1, 0, true, 1) : 0;
+      out.add(new Scenario.FaultSpec(kind, target, start, duration, latency, probability));
+    }
+    return List.copyOf(out);
   }
 
   /**
@@ -394,29 +888,22 @@ public final class ScenarioLoader {
   // Writing
 
   /**
-   * The scenario as YAML in the loader's format with every value explicit, such that {@code
-   * parse(toYaml(s), any)} equals {@code s} for every scenario the loader can produce. A {@code
-   * null} description is written as empty. The cell duration must be whole milliseconds.
+   * The scenario as YAML in the loader's (list) format with every value explicit, built-in fault
+   * profiles written out in full under their names, such that {@code parse(toYaml(s), any)} equals
+   * {@code s} for every scenario the loader can produce. A {@code null} description is written as
+   * empty. Durations must be whole non-negative milliseconds.
    */
   public static String toYaml(Scenario s) {
     Objects.requireNonNull(s, "scenario");
-    Duration cell = s.cellDuration();
-    if (cell == null || cell.getNano() % 1_000_000 != 0) {
-      throw new IllegalArgumentException(
-          "cell duration must be a whole number of milliseconds: " + cell);
-    }
     StringBuilder y = new StringBuilder();
     y.append("# Resolved scenario: every value explicit, as the run used it.\n");
     y.append("name: ").append(text(s.name())).append('\n');
     y.append("description: ")
         .append(doubleQuoted(s.description() == null ? "" : s.description()))
         .append('\n');
-    y.append("cell_duration: ").append(formatDuration(cell)).append('\n');
-    List<String> strategies = new ArrayList<>();
-    for (String strategy : s.strategies()) {
-      strategies.add(text(strategy));
-    }
-    y.append("strategies: [").append(String.join(", ", strategies)).append("]\n");
+    y.append("cell_duration: ").append(millis(s.cellDuration(), "cell duration")).append('\n');
+    y.append("strategies: ").append(flowList(s.strategies())).append('\n');
+    y.append("sender_modes: ").append(flowList(s.senderModes())).append('\n');
 
     Scenario.FileSpec f = s.file();
     y.append("file:\n");
@@ -434,23 +921,83 @@ public final class ScenarioLoader {
     entry(y, "max_residency_us", Long.toString(t.maxResidencyMicros()));
     entry(y, "segment_bytes", formatSize(t.segmentBytes()));
     entry(y, "csum_to_dma_us", Long.toString(t.csumToDmaMicros()));
-    entry(y, "sender_mode", text(t.senderMode()));
+    entry(y, "max_confirm_retries", Integer.toString(t.maxConfirmRetries()));
 
-    Scenario.LinkSpec l = s.link();
-    y.append("link:\n");
-    entry(y, "latency_us", Long.toString(l.latencyMicros()));
-    entry(y, "jitter_us", Long.toString(l.jitterMicros()));
-    entry(y, "loss", Double.toString(l.loss()));
-    entry(y, "rto_us", Long.toString(l.rtoMicros()));
-    entry(y, "max_attempts", Integer.toString(l.maxAttempts()));
+    y.append("fault_profiles:").append(s.faultProfiles().isEmpty() ? " []\n" : "\n");
+    for (Scenario.FaultProfile p : s.faultProfiles()) {
+      y.append("  - name: ").append(text(p.name())).append('\n');
+      for (Map.Entry<String, String> e : linkEntries(p.link()).entrySet()) {
+        entry(y, "    ", e.getKey(), e.getValue());
+      }
+    }
 
-    Scenario.MutationSpec m = s.mutations();
+    y.append("workloads:").append(s.workloads().isEmpty() ? " []\n" : "\n");
+    for (Scenario.Workload w : s.workloads()) {
+      y.append("  - name: ").append(text(w.name())).append('\n');
+      y.append("    mutations:\n");
+      for (Map.Entry<String, String> e : mutationEntries(w.mutations()).entrySet()) {
+        entry(y, "      ", e.getKey(), e.getValue());
+      }
+    }
+
+    Scenario.StablePagesSpec sp = s.stablePages();
+    y.append("stable_pages:\n");
+    entry(y, "hold_from", text(sp.holdFrom()));
+    entry(y, "wait_timeout", millis(sp.waitTimeout(), "stable_pages.wait_timeout"));
+    entry(y, "on_timeout", text(sp.onTimeout()));
+
+    y.append("faults:").append(s.faults().isEmpty() ? " []\n" : "\n");
+    for (Scenario.FaultSpec x : s.faults()) {
+      List<String> keys = faultKeys(x.kind());
+      y.append("  - kind: ").append(text(x.kind())).append('\n');
+      entry(y, "    ", "target", text(x.target()));
+      entry(y, "    ", "start", millis(x.start(), "fault start"));
+      if (keys.contains("duration")) {
+        entry(y, "    ", "duration", millis(x.duration(), "fault duration"));
+      }
+      if (keys.contains("latency_us")) {
+        entry(y, "    ", "latency_us", Long.toString(x.latencyMicros()));
+      }
+      if (keys.contains("probability")) {
+        entry(y, "    ", "probability", Double.toString(x.probability()));
+      }
+    }
+    return y.toString();
+  }
+
+  /** The keys of a link as toYaml writes them, in order. */
+  private static Map<String, String> linkEntries(Scenario.LinkSpec l) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("latency_us", Long.toString(l.latencyMicros()));
+    m.put("jitter_us", Long.toString(l.jitterMicros()));
+    m.put("loss", Double.toString(l.loss()));
+    m.put("rto_us", Long.toString(l.rtoMicros()));
+    m.put("max_attempts", Integer.toString(l.maxAttempts()));
+    m.put("bandwidth_bytes_per_second", Long.toString(l.bandwidthBytesPerSecond()));
+    m.put("duplicate", Double.toString(l.duplicate()));
+    m.put("reorder", Double.toString(l.reorder()));
+    m.put("reorder_delay_us", Long.toString(l.reorderDelayMicros()));
+    m.put("corrupt", Double.toString(l.corrupt()));
+    List<String> windows = new ArrayList<>();
+    for (Scenario.Window w : l.partitions()) {
+      windows.add(
+          "{start: "
+              + millis(w.start(), "partition start")
+              + ", duration: "
+              + millis(w.duration(), "partition duration")
+              + "}");
+    }
+    m.put("partitions", "[" + String.join(", ", windows) + "]");
+    return m;
+  }
+
+  /** The keys of a workload's mutations as toYaml writes them, in order. */
+  private static Map<String, String> mutationEntries(Scenario.MutationSpec m) {
     Scenario.Mix x = m.mix();
-    y.append("mutations:\n");
-    entry(y, "writers", Integer.toString(m.writers()));
-    entry(y, "rate_per_second", formatNumber(m.ratePerSecond()));
-    entry(
-        y,
+    Map<String, String> e = new LinkedHashMap<>();
+    e.put("writers", Integer.toString(m.writers()));
+    e.put("rate_per_second", formatNumber(m.ratePerSecond()));
+    e.put(
         "mix",
         "{write: "
             + formatNumber(x.write())
@@ -465,16 +1012,38 @@ public final class ScenarioLoader {
             + ", direct_write: "
             + formatNumber(x.directWrite())
             + "}");
-    entry(y, "min_write_bytes", formatSize(m.minWriteBytes()));
-    entry(y, "max_write_bytes", formatSize(m.maxWriteBytes()));
-    entry(y, "punch_block", formatSize(m.punchBlockBytes()));
-    entry(y, "hot_probability", Double.toString(m.hotProbability()));
-    entry(y, "hot_fraction_of_file", Double.toString(m.hotFractionOfFile()));
-    return y.toString();
+    e.put("min_write_bytes", formatSize(m.minWriteBytes()));
+    e.put("max_write_bytes", formatSize(m.maxWriteBytes()));
+    e.put("punch_block", formatSize(m.punchBlockBytes()));
+    e.put("hot_probability", Double.toString(m.hotProbability()));
+    e.put("hot_fraction_of_file", Double.toString(m.hotFractionOfFile()));
+    e.put("application_fraction", Double.toString(m.applicationFraction()));
+    return e;
+  }
+
+  private static String flowList(List<String> values) {
+    List<String> out = new ArrayList<>();
+    for (String v : values) {
+      out.add(text(v));
+    }
+    return "[" + String.join(", ", out) + "]";
+  }
+
+  /** A duration as written in the file; it must be whole, non-negative milliseconds. */
+  private static String millis(Duration d, String what) {
+    if (d == null || d.isNegative() || d.getNano() % 1_000_000 != 0) {
+      throw new IllegalArgumentException(
+          what + " must be a non-negative whole number of milliseconds: " + d);
+    }
+    return formatDuration(d);
   }
 
   private static void entry(StringBuilder y, String key, String value) {
-    y.append("  ").append(key).append(": ").append(value).append('\n');
+    entry(y, "  ", key, value);
+  }
+
+  private static void entry(StringBuilder y, String indent, String key, String value) {
+    y.append(indent).append(key).append(": ").append(value).append('\n');
   }
 
   /** 4MiB, 16KiB, 192: the largest binary unit that divides the size exactly. */
@@ -736,6 +1305,69 @@ public final class ScenarioLoader {
       return new ScenarioException(source, line, path, reason);
     }
 
+    /** The line of {@code key} itself (not of its value), or this section's line if absent. */
+    int keyLine(String key) {
+      Node k = keys.get(key);
+      return k != null ? ScenarioLoader.lineOf(k) : line;
+    }
+
+    /** An error at the line of the key, for errors about a whole list or section. */
+    ScenarioException keyError(String key, String reason) {
+      return new ScenarioException(source, keyLine(key), field(key), reason);
+    }
+
+    /** The keys given, in document order. */
+    List<String> keys() {
+      return List.copyOf(keys.keySet());
+    }
+
+    /** The scalar under {@code key} as written, for messages. */
+    String written(String key) {
+      Node v = values.get(key);
+      return v instanceof ScalarNode s ? s.getValue().strip() : describe(v);
+    }
+
+    /** Requires {@code value} (read from {@code key}) to be a name matching {@link #NAME}. */
+    void checkName(String key, String value) {
+      if (!NAME.matcher(value).matches()) {
+        throw error(
+            key,
+            "must match "
+                + NAME.pattern()
+                + " (lower-case letters, digits, '_' and '-', starting with a letter or digit),"
+                + " got "
+                + quote(value));
+      }
+    }
+
+    /**
+     * The items of the list under {@code key}; null if the key is absent or has no value (the
+     * caller's default applies), an error if the value is not a list.
+     */
+    List<Node> items(String key, String expected) {
+      Node v = values.get(key);
+      if (v == null || isNull(v)) {
+        return null;
+      }
+      if (!(v instanceof SequenceNode seq)) {
+        throw error(key, "expected " + expected + ", got " + describe(v));
+      }
+      return seq.getValue();
+    }
+
+    /** Item {@code index} of the list under {@code key}, which must be a mapping. */
+    Section item(String key, int index, Node node, List<String> allowed) {
+      String itemPath = field(key) + "[" + index + "]";
+      if (node == null || isNull(node)) {
+        throw new ScenarioException(
+            source,
+            node == null ? keyLine(key) : ScenarioLoader.lineOf(node),
+            itemPath,
+            "expected a mapping with the keys " + String.join(", ", allowed) + ", got no value");
+      }
+      return new Section(source, itemPath, ScenarioLoader.lineOf(node), node, allowed);
+    }
+
     /**
      * The sub-mapping under {@code key}; absent or empty means all defaults. Its own line is the
      * line of the key, or this section's line if the key is absent.
@@ -793,9 +1425,19 @@ public final class ScenarioLoader {
       return s.getValue();
     }
 
+    /** A required duration in [min, max]. */
     Duration duration(String key, Duration min, Duration max) {
-      String expected = "a duration such as 500ms, 25s, 2m or 1h";
-      ScalarNode s = required(key, expected);
+      return parseDuration(key, required(key, DURATION_EXPECTED), min, max);
+    }
+
+    /** An optional duration in [min, max], {@code def} if the key is absent. */
+    Duration duration(String key, Duration def, Duration min, Duration max) {
+      ScalarNode s = scalar(key, DURATION_EXPECTED, formatDuration(def));
+      return s == null ? def : parseDuration(key, s, min, max);
+    }
+
+    private Duration parseDuration(String key, ScalarNode s, Duration min, Duration max) {
+      String expected = DURATION_EXPECTED;
       Matcher m = DURATION.matcher(s.getValue().strip());
       if (!m.matches()) {
         throw error(key, "expected " + expected + " (the unit is required), got " + describe(s));
@@ -826,17 +1468,24 @@ public final class ScenarioLoader {
       return d;
     }
 
-    List<String> strategies(String key) {
-      String allowed = String.join(", ", STRATEGIES);
+    /**
+     * A non-empty list of distinct values of {@code allowed}; {@code noun} names one of them in
+     * messages. Required if {@code def} is null, else {@code def} when absent or without value.
+     */
+    List<String> names(String key, List<String> allowed, String noun, List<String> def) {
+      String list = String.join(", ", allowed);
       Node v = values.get(key);
       if (v == null || isNull(v)) {
-        throw error(key, "is required: a list of the strategies to compare, from " + allowed);
+        if (def != null) {
+          return def;
+        }
+        throw error(key, "is required: a list of the " + key + " to compare, from " + list);
       }
       if (!(v instanceof SequenceNode seq)) {
-        throw error(key, "expected a list such as [" + allowed + "], got " + describe(v));
+        throw error(key, "expected a list such as [" + list + "], got " + describe(v));
       }
       if (seq.getValue().isEmpty()) {
-        throw error(key, "must list at least one strategy of " + allowed);
+        throw error(key, "must list at least one " + noun + " of " + list);
       }
       List<String> out = new ArrayList<>();
       for (int i = 0; i < seq.getValue().size(); i++) {
@@ -847,19 +1496,22 @@ public final class ScenarioLoader {
               source,
               ScenarioLoader.lineOf(item),
               itemField,
-              "expected a strategy name (" + allowed + "), got " + describe(item));
+              "expected a " + noun + " name (" + list + "), got " + describe(item));
         }
         String name = s.getValue();
-        if (!STRATEGIES.contains(name)) {
+        if (!allowed.contains(name)) {
           throw new ScenarioException(
               source,
               ScenarioLoader.lineOf(item),
               itemField,
-              "unknown strategy " + quote(name) + "; allowed: " + allowed);
+              "unknown " + noun + " " + quote(name) + "; allowed: " + list);
         }
         if (out.contains(name)) {
           throw new ScenarioException(
-              source, ScenarioLoader.lineOf(item), itemField, "duplicate strategy " + quote(name));
+              source,
+              ScenarioLoader.lineOf(item),
+              itemField,
+              "duplicate " + noun + " " + quote(name));
         }
         out.add(name);
       }
@@ -868,9 +1520,14 @@ public final class ScenarioLoader {
 
     String choice(String key, String def, List<String> allowed) {
       ScalarNode s = scalar(key, "one of " + String.join(", ", allowed), def);
-      if (s == null) {
-        return def;
-      }
+      return s == null ? def : checkChoice(key, s, allowed);
+    }
+
+    String requiredChoice(String key, List<String> allowed) {
+      return checkChoice(key, required(key, "one of " + String.join(", ", allowed)), allowed);
+    }
+
+    private String checkChoice(String key, ScalarNode s, List<String> allowed) {
       String v = s.getValue();
       if (!allowed.contains(v)) {
         boolean caseOnly = allowed.stream().anyMatch(a -> a.equalsIgnoreCase(v));
@@ -887,9 +1544,14 @@ public final class ScenarioLoader {
 
     long integer(String key, long def, long min, long max) {
       ScalarNode s = scalar(key, "an integer", Long.toString(def));
-      if (s == null) {
-        return def;
-      }
+      return s == null ? def : checkInteger(key, s, min, max);
+    }
+
+    long requiredInteger(String key, long min, long max) {
+      return checkInteger(key, required(key, "an integer from " + min + " to " + max), min, max);
+    }
+
+    private long checkInteger(String key, ScalarNode s, long min, long max) {
       long v = parseInteger(key, s, "an integer");
       if (v < min || v > max) {
         throw error(key, "must be between " + min + " and " + max + ", got " + s.getValue());

@@ -1,5 +1,6 @@
 package dev.splicelab.common;
 
+import dev.splicelab.common.faults.TransportFaults;
 import dev.splicelab.common.kafka.EventPublisher;
 import dev.splicelab.proto.Topics;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -40,6 +41,13 @@ public class SplicelabCommonAutoConfiguration {
     return new KafkaAdmin.NewTopics(Topics.ALL.stream()
         .map(t -> TopicBuilder.name(t).partitions(Topics.PARTITIONS).replicas(replication).build())
         .toArray(NewTopic[]::new));
+  }
+
+  /** Transport faults: the FaultControl service and the global interceptor applying them. */
+  @Bean
+  @org.springframework.grpc.server.GlobalServerInterceptor
+  TransportFaults transportFaults() {
+    return new TransportFaults();
   }
 
   @Bean

@@ -33,12 +33,23 @@ public class CheckerConfiguration {
     return new Verifier(j -> {
       String strategy = j.context().getStrategy().name();
       String scenario = j.context().getScenario();
-      meters.counter("splicelab.transfers", "strategy", strategy, "scenario", scenario, "model", "SNAPSHOT",
-          "verdict", j.verdict().name(), "class", j.failureClass().name()).increment();
-      AtomicLong[] r = rates.computeIfAbsent(scenario + "|" + strategy, k -> {
+      String mode = j.context().getSenderMode().name();
+      String profile = j.context().getFaultProfile();
+      meters.counter("splicelab.transfers", "strategy", strategy, "scenario", scenario, "sender_mode", mode,
+          "fault_profile", profile, "model", j.model(), "verdict", j.verdict().name(), "class", j.failureClass().name()).increment();
+      if (j.model().equals("SNAPSHOT")) {
+        boolean silent = j.verdict() == Verdict.VIOLATED && j.failureClass() != FailureClass.LOST;
+        meters.counter("splicelab.corruption", "strategy", strategy, "scenario", scenario, "sender_mode", mode,
+            "fault_profile", profile, "kind", silent ? "silent" : "none").increment();
+        if (j.detected()) {
+          meters.counter("splicelab.corruption", "strategy", strategy, "scenario", scenario, "sender_mode", mode,
+              "fault_profile", profile, "kind", "detected").increment();
+        }
+      }
+      AtomicLong[] r = rates.computeIfAbsent(scenario + "|" + strategy + "|" + j.model(), k -> {
         AtomicLong[] pair = {new AtomicLong(), new AtomicLong()};
         Gauge.builder("splicelab.corruption.rate", pair, p -> p[1].get() == 0 ? 0 : (double) p[0].get() / p[1].get())
-            .tag("strategy", strategy).tag("scenario", scenario).tag("model", "SNAPSHOT").register(meters);
+            .tag("strategy", strategy).tag("scenario", scenario).tag("model", j.model()).register(meters);
         return pair;
       });
       if (j.verdict() == Verdict.VIOLATED) {
@@ -46,8 +57,8 @@ public class CheckerConfiguration {
       }
       r[1].incrementAndGet();
       VerdictRecord.Builder v = VerdictRecord.newBuilder().setContext(j.context()).setTransferId(j.transferId())
-          .setModel("SNAPSHOT").setVerdict(j.verdict()).setFailureClass(j.failureClass()).addAllWitness(j.witness())
-          .setAtNanos(Clocks.epochNanos(clock));
+          .setModel(j.model()).setVerdict(j.verdict()).setFailureClass(j.failureClass()).addAllWitness(j.witness())
+          .addAllCauses(j.causes()).setDetected(j.detected()).setAtNanos(Clocks.epochNanos(clock));
       j.wrongBytes().forEach((FailureClass k, Long n) -> v.putWrongBytes(k.name(), n));
       events.publish(Topics.VERDICTS, 0, v.build());
     });

@@ -50,6 +50,42 @@ public final class FileHistory {
     return byVersion.get((int) version - 1);
   }
 
+  /** The byte range a mutation set, and to what: zeros, or the cells of its op. */
+  public record Effect(long start, long end, boolean zero, long opId) {}
+
+  /** What version {@code v} did to the file's bytes (from its record and its predecessor's size). */
+  public Effect effect(long v) {
+    MutationRecord m = at(v);
+    return switch (m.getKind()) {
+      case CREATE -> new Effect(0, Long.MAX_VALUE, true, 0);
+      case WRITE, MMAP_STORE, DIRECT_WRITE -> new Effect(m.getOffset(), m.getOffset() + m.getLength(), false, m.getOpId());
+      case PUNCH_HOLE -> new Effect(m.getOffset(), m.getOffset() + m.getLength(), true, 0);
+      case TRUNCATE -> {
+        long before = v > 1 ? at(v - 1).getSizeAfter() : 0;
+        long after = m.getOffset();
+        yield new Effect(Math.min(before, after), after < before ? Long.MAX_VALUE : after, true, 0);
+      }
+      default -> null;
+    };
+  }
+
+  /** The newest version applied at or before {@code nanos} (storage clock), at least 1. */
+  public long versionAt(long nanos) {
+    int lo = 0;
+    int hi = byVersion.size() - 1;
+    int found = 0;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      if (byVersion.get(mid).getAtNanos() <= nanos) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found + 1;
+  }
+
   /**
    * What [start, end) held at {@code version}: walks the log backwards from that version and
    * paints each still-unknown part with the newest mutation that covered it.
@@ -59,32 +95,19 @@ public final class FileHistory {
     unknown.add(new long[] {start, end});
     List<Span> painted = new ArrayList<>();
     for (long v = Math.min(version, byVersion.size()); v >= 1 && !unknown.isEmpty(); v--) {
-      MutationRecord m = at(v);
-      long s;
-      long e;
-      boolean zero;
-      switch (m.getKind()) {
-        case CREATE -> { s = 0; e = Long.MAX_VALUE; zero = true; }
-        case WRITE, MMAP_STORE, DIRECT_WRITE -> { s = m.getOffset(); e = m.getOffset() + m.getLength(); zero = false; }
-        case PUNCH_HOLE -> { s = m.getOffset(); e = m.getOffset() + m.getLength(); zero = true; }
-        case TRUNCATE -> {
-          long before = v > 1 ? at(v - 1).getSizeAfter() : 0;
-          long after = m.getOffset();
-          s = Math.min(before, after);
-          e = after < before ? Long.MAX_VALUE : after;
-          zero = true;
-        }
-        default -> { continue; }
+      Effect m = effect(v);
+      if (m == null) {
+        continue;
       }
       List<long[]> left = new ArrayList<>();
       for (long[] u : unknown) {
-        long is = Math.max(u[0], s);
-        long ie = Math.min(u[1], e);
+        long is = Math.max(u[0], m.start());
+        long ie = Math.min(u[1], m.end());
         if (is >= ie) {
           left.add(u);
           continue;
         }
-        painted.add(new Span(is, ie, zero, zero ? 0 : m.getOpId()));
+        painted.add(new Span(is, ie, m.zero(), m.opId()));
         if (u[0] < is) {
           left.add(new long[] {u[0], is});
         }

@@ -5,62 +5,335 @@ import dev.splicelab.proto.CellKind;
 import dev.splicelab.proto.CellRun;
 import dev.splicelab.proto.DeliveryRecord;
 import dev.splicelab.proto.FailureClass;
+import dev.splicelab.proto.MutationKind;
+import dev.splicelab.proto.MutationRecord;
+import dev.splicelab.proto.SegmentRecord;
 import dev.splicelab.proto.SpliceRecord;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * The SNAPSHOT judgement of one delivered transfer: every delivered cell is compared with what
- * the file held at the splice-in version, as rebuilt from the mutation log. Pure function.
+ * The judgement of one transfer under the three consistency models of DESIGN section 6, from the
+ * history alone. Pure functions of their evidence.
+ *
+ * <ul>
+ *   <li>SNAPSHOT: every delivered cell equals the file at the splice-in version.
+ *   <li>WINDOW: the delivered bytes equal the file at one single version between splice-in and
+ *       completion (the delivery).
+ *   <li>INTEGRITY: no torn cell, no segment mixing versions, no checksum rejects, no MAC failure,
+ *       retransmissions identical to first transmissions.
+ * </ul>
  */
 public final class Judgement {
 
-  /** Outcome: the class (NONE when equal), wrong bytes per class and the first wrong cells. */
-  public record Result(FailureClass failureClass, Map<FailureClass, Long> wrongBytes, List<String> firstWrongCells) {}
+  /** Outcome under one model: the class (NONE when satisfied), wrong bytes, evidence, causes. */
+  public record Result(FailureClass failureClass, Map<FailureClass, Long> wrongBytes, List<String> firstWrongCells,
+      Set<String> causes) {
+    public Result(FailureClass failureClass, Map<FailureClass, Long> wrongBytes, List<String> firstWrongCells) {
+      this(failureClass, wrongBytes, firstWrongCells, Set.of());
+    }
+
+    public boolean ok() {
+      return failureClass == FailureClass.NONE;
+    }
+  }
+
+  /**
+   * What the models look at for one transfer. delivery may be null (never completed); segments
+   * are the transmission records of the transfer; writerTypes suffixes causes with the writer's
+   * side of the completion contract.
+   */
+  public record Evidence(SpliceRecord splice, DeliveryRecord delivery, List<SegmentRecord> segments, FileHistory history,
+      boolean writerTypes) {}
 
   /** Severity order when a transfer has several kinds of wrong cells. */
   private static final List<FailureClass> PRIORITY =
       List.of(FailureClass.ZEROED, FailureClass.TORN, FailureClass.OLDER_VERSION, FailureClass.NEWER_VERSION);
 
+  private static final byte DATA = 0;
+  private static final byte ZERO = 1;
+  private static final byte BAD = 2;
+
   private Judgement() {}
 
+  /** SNAPSHOT against the splice-in version, without segment evidence (convenience for tests). */
   public static Result snapshot(SpliceRecord splice, DeliveryRecord delivery, FileHistory history) {
-    long start = splice.getOffset();
-    int cells = (int) (splice.getLength() / CellCodec.CELL);
-    long version = splice.getVersion();
-    boolean[] expZero = new boolean[cells];
-    long[] expOp = new long[cells];
-    for (FileHistory.Span s : history.contents(version, start, start + splice.getLength())) {
-      for (long off = s.start(); off < s.end(); off += CellCodec.CELL) {
-        int i = (int) ((off - start) / CellCodec.CELL);
-        expZero[i] = s.zero();
-        expOp[i] = s.opId();
+    return snapshot(new Evidence(splice, delivery, List.of(), history, false));
+  }
+
+  public static Result snapshot(Evidence e) {
+    if (!delivered(e)) {
+      return lost(e);
+    }
+    Delivered d = delivered(e.delivery(), e.splice());
+    Expected x = expectedAt(e.history(), e.splice().getVersion(), d.start, d.n);
+    return classify(e, d, x);
+  }
+
+  public static Result window(Evidence e) {
+    if (!delivered(e)) {
+      return lost(e);
+    }
+    Delivered d = delivered(e.delivery(), e.splice());
+    Expected x = expectedAt(e.history(), e.splice().getVersion(), d.start, d.n);
+    if (matches(d, x, 0, d.n)) {
+      return ok();
+    }
+    long vc = completionVersion(e);
+    for (long v = e.splice().getVersion() + 1; v <= vc; v++) {
+      if (overlay(e.history(), v, x, d.start, d.n) && matches(d, x, 0, d.n)) {
+        return ok();
       }
     }
+    return classify(e, d, expectedAt(e.history(), e.splice().getVersion(), d.start, d.n));
+  }
+
+  public static Result integrity(Evidence e) {
+    DeliveryRecord del = e.delivery();
     Map<FailureClass, Long> wrong = new EnumMap<>(FailureClass.class);
-    List<String> first = new ArrayList<>();
-    int covered = 0;
-    for (CellRun run : delivery.getRunsList()) {
+    List<String> notes = new ArrayList<>();
+    if (del != null && del.getMacFailures() > 0) {
+      wrong.put(FailureClass.MAC_FAILURE, e.splice().getLength());
+      notes.add("a TLS record failed authentication at the receiver: connection aborted");
+      return new Result(FailureClass.MAC_FAILURE, wrong, notes, changesDuring(e));
+    }
+    if (!delivered(e)) {
+      return lost(e);
+    }
+    int attempt = del.getSpliceAttempt();
+    Map<Integer, SegmentRecord> first = new HashMap<>();
+    Map<Integer, SegmentRecord> ranges = new TreeMap<>();
+    boolean divergent = del.getDivergentDuplicates() > 0;
+    for (SegmentRecord s : e.segments()) {
+      if (s.getSpliceAttempt() != attempt || s.getDmaReadNanos() > del.getAtNanos()) {
+        continue; // only what was on the wire before the delivery can have shaped it
+      }
+      ranges.putIfAbsent(s.getSeq(), s);
+      SegmentRecord f = first.putIfAbsent(s.getSeq(), s);
+      if (f != null && f.getPlaintextCrc() != s.getPlaintextCrc()) {
+        divergent = true;
+        if (notes.size() < 5) {
+          notes.add("segment " + s.getSeq() + ": attempt " + s.getAttempt() + " carried different bytes than attempt " + f.getAttempt());
+        }
+      }
+    }
+    Delivered d = delivered(del, e.splice());
+    long torn = 0;
+    for (int i = 0; i < d.n; i++) {
+      if (d.kind[i] == BAD) {
+        torn += CellCodec.CELL;
+      }
+    }
+    long mixed = 0;
+    long vc = completionVersion(e);
+    for (SegmentRecord s : ranges.values()) {
+      int from = (int) ((s.getFileOffset() - d.start) / CellCodec.CELL);
+      int to = Math.min(d.n, from + s.getLength() / CellCodec.CELL);
+      if (from < 0 || from >= to || consistentAtOneVersion(e.history(), e.splice().getVersion(), vc, d, from, to)) {
+        continue;
+      }
+      mixed += (long) (to - from) * CellCodec.CELL;
+      if (notes.size() < 5) {
+        notes.add("segment " + s.getSeq() + " [" + s.getFileOffset() + ", " + (s.getFileOffset() + s.getLength())
+            + ") mixes versions: no single version between v" + e.splice().getVersion() + " and v" + vc + " matches it");
+      }
+    }
+    if (divergent) {
+      wrong.put(FailureClass.RETRANSMIT_DIVERGENCE, 0L);
+    }
+    if (torn + mixed > 0) {
+      wrong.put(FailureClass.TORN, torn + mixed);
+    }
+    if (del.getChecksumRejects() > 0) {
+      wrong.put(FailureClass.CHECKSUM_MISMATCH, 0L);
+      notes.add(del.getChecksumRejects() + " segments dropped by the receiver for a bad checksum, then retransmitted");
+    }
+    for (FailureClass c : List.of(FailureClass.RETRANSMIT_DIVERGENCE, FailureClass.TORN, FailureClass.CHECKSUM_MISMATCH)) {
+      if (wrong.containsKey(c)) {
+        return new Result(c, wrong, notes, changesDuring(e));
+      }
+    }
+    return ok();
+  }
+
+  /** True if the delivery's data cells all name ops the log already knows. */
+  public static boolean opsKnown(DeliveryRecord d, FileHistory h) {
+    for (CellRun r : d.getRunsList()) {
+      if (r.getKind() == CellKind.CELL_DATA && h.versionOf(r.getOpId()) < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ------------------------------------------------------------------ mechanics
+
+  private static Result ok() {
+    return new Result(FailureClass.NONE, Map.of(), List.of(), Set.of());
+  }
+
+  private static boolean delivered(Evidence e) {
+    return e.delivery() != null && !e.delivery().getAborted();
+  }
+
+  private static Result lost(Evidence e) {
+    return new Result(FailureClass.LOST, Map.of(FailureClass.LOST, e.splice().getLength()),
+        List.of(e.delivery() == null ? "never delivered" : "connection aborted before delivery"), Set.of("NONE"));
+  }
+
+  /** The newest version whose change could be in the delivered bytes. */
+  static long completionVersion(Evidence e) {
+    FileHistory h = e.history();
+    long vc = e.delivery() != null ? h.versionAt(e.delivery().getAtNanos()) : h.contiguousVersion();
+    return Math.max(e.splice().getVersion(), Math.min(vc, h.contiguousVersion()));
+  }
+
+  /** Delivered cells of the spliced range: kind and op id per cell. */
+  private static final class Delivered {
+    long start;
+    int n;
+    byte[] kind;
+    long[] op;
+  }
+
+  private static final class Expected {
+    boolean[] zero;
+    long[] op;
+  }
+
+  private static Delivered delivered(DeliveryRecord del, SpliceRecord splice) {
+    Delivered d = new Delivered();
+    d.start = splice.getOffset();
+    d.n = (int) (splice.getLength() / CellCodec.CELL);
+    d.kind = new byte[d.n];
+    d.op = new long[d.n];
+    java.util.Arrays.fill(d.kind, (byte) -1);
+    for (CellRun run : del.getRunsList()) {
       for (int k = 0; k < run.getCells(); k++) {
-        long off = run.getOffset() + (long) k * CellCodec.CELL;
-        int i = (int) ((off - start) / CellCodec.CELL);
-        if (i < 0 || i >= cells) {
+        int i = (int) ((run.getOffset() - d.start) / CellCodec.CELL) + k;
+        if (i < 0 || i >= d.n) {
           continue;
         }
-        covered++;
-        FailureClass c = classify(run, expZero[i], expOp[i], version, history);
-        if (c != FailureClass.NONE) {
-          wrong.merge(c, (long) CellCodec.CELL, Long::sum);
-          if (first.size() < 5) {
-            first.add(describe(off, run, expZero[i], expOp[i], history) + " -> " + c);
-          }
-        }
+        d.kind[i] = switch (run.getKind()) {
+          case CELL_DATA -> DATA;
+          case CELL_ZERO -> ZERO;
+          default -> BAD;
+        };
+        d.op[i] = run.getOpId();
       }
     }
-    if (covered < cells) {
-      wrong.merge(FailureClass.LOST, (long) (cells - covered) * CellCodec.CELL, Long::sum);
+    return d;
+  }
+
+  private static Expected expectedAt(FileHistory h, long version, long start, int n) {
+    Expected x = new Expected();
+    x.zero = new boolean[n];
+    x.op = new long[n];
+    for (FileHistory.Span s : h.contents(version, start, start + (long) n * CellCodec.CELL)) {
+      for (long off = s.start(); off < s.end(); off += CellCodec.CELL) {
+        int i = (int) ((off - start) / CellCodec.CELL);
+        x.zero[i] = s.zero();
+        x.op[i] = s.opId();
+      }
+    }
+    return x;
+  }
+
+  /** Applies version v on top of x; false if it does not touch the range. */
+  private static boolean overlay(FileHistory h, long v, Expected x, long start, int n) {
+    FileHistory.Effect m = h.effect(v);
+    if (m == null) {
+      return false;
+    }
+    long end = start + (long) n * CellCodec.CELL;
+    long s = Math.max(start, m.start());
+    long e = Math.min(end, m.end());
+    if (s >= e) {
+      return false;
+    }
+    for (long off = s - (s - start) % CellCodec.CELL; off < e; off += CellCodec.CELL) {
+      int i = (int) ((off - start) / CellCodec.CELL);
+      x.zero[i] = m.zero();
+      x.op[i] = m.opId();
+    }
+    return true;
+  }
+
+  private static boolean matches(Delivered d, Expected x, int from, int to) {
+    for (int i = from; i < to; i++) {
+      boolean ok = x.zero[i] ? d.kind[i] == ZERO : d.kind[i] == DATA && d.op[i] == x.op[i];
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean consistentAtOneVersion(FileHistory h, long from, long to, Delivered d, int a, int b) {
+    long start = d.start + (long) a * CellCodec.CELL;
+    int n = b - a;
+    Delivered sub = new Delivered();
+    sub.start = start;
+    sub.n = n;
+    sub.kind = java.util.Arrays.copyOfRange(d.kind, a, b);
+    sub.op = java.util.Arrays.copyOfRange(d.op, a, b);
+    Expected x = expectedAt(h, from, start, n);
+    if (matches(sub, x, 0, n)) {
+      return true;
+    }
+    for (long v = from + 1; v <= to; v++) {
+      if (overlay(h, v, x, start, n) && matches(sub, x, 0, n)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static Result classify(Evidence e, Delivered d, Expected x) {
+    FileHistory h = e.history();
+    long version = e.splice().getVersion();
+    long vc = completionVersion(e);
+    Map<FailureClass, Long> wrong = new EnumMap<>(FailureClass.class);
+    List<String> first = new ArrayList<>();
+    Set<String> causes = new TreeSet<>();
+    int missing = 0;
+    for (int i = 0; i < d.n; i++) {
+      if (d.kind[i] < 0) {
+        missing++;
+        continue;
+      }
+      FailureClass c = switch (d.kind[i]) {
+        case ZERO -> x.zero[i] ? FailureClass.NONE : FailureClass.ZEROED;
+        case DATA -> {
+          if (!x.zero[i] && d.op[i] == x.op[i]) {
+            yield FailureClass.NONE;
+          }
+          long v = h.versionOf(d.op[i]);
+          if (v < 0) {
+            yield FailureClass.TORN; // data no mutation in the log ever wrote
+          }
+          yield v > version ? FailureClass.NEWER_VERSION : FailureClass.OLDER_VERSION;
+        }
+        default -> FailureClass.TORN;
+      };
+      if (c == FailureClass.NONE) {
+        continue;
+      }
+      long off = d.start + (long) i * CellCodec.CELL;
+      wrong.merge(c, (long) CellCodec.CELL, Long::sum);
+      causes.add(cause(e, c, off, d.op[i], version, vc));
+      if (first.size() < 5) {
+        first.add(describe(off, d.kind[i], d.op[i], x.zero[i], x.op[i], h) + " -> " + c);
+      }
+    }
+    if (missing > 0) {
+      wrong.merge(FailureClass.LOST, (long) missing * CellCodec.CELL, Long::sum);
     }
     FailureClass verdictClass = FailureClass.NONE;
     for (FailureClass c : PRIORITY) {
@@ -72,44 +345,57 @@ public final class Judgement {
     if (verdictClass == FailureClass.NONE && wrong.containsKey(FailureClass.LOST)) {
       verdictClass = FailureClass.LOST;
     }
-    return new Result(verdictClass, wrong, first);
+    return new Result(verdictClass, wrong, first, verdictClass == FailureClass.NONE ? Set.of() : causes);
   }
 
-  private static FailureClass classify(CellRun run, boolean expZero, long expOp, long version, FileHistory h) {
-    return switch (run.getKind()) {
-      case CELL_ZERO -> expZero ? FailureClass.NONE : FailureClass.ZEROED;
-      case CELL_DATA -> {
-        if (!expZero && run.getOpId() == expOp) {
-          yield FailureClass.NONE;
+  /** The mutation kind (and writer side) behind one wrong cell. */
+  private static String cause(Evidence e, FailureClass c, long off, long op, long version, long vc) {
+    FileHistory h = e.history();
+    MutationRecord m = null;
+    if (c == FailureClass.NEWER_VERSION || c == FailureClass.OLDER_VERSION) {
+      long v = h.versionOf(op);
+      m = v > 0 ? h.at(v) : null;
+    } else {
+      for (long v = vc; v > version && m == null; v--) {
+        FileHistory.Effect eff = h.effect(v);
+        if (eff != null && eff.start() <= off && eff.end() > off && (c != FailureClass.ZEROED || eff.zero())) {
+          m = h.at(v);
         }
-        long v = h.versionOf(run.getOpId());
-        if (v < 0) {
-          yield FailureClass.TORN; // data no mutation in the log ever wrote
-        }
-        yield v > version ? FailureClass.NEWER_VERSION : FailureClass.OLDER_VERSION;
       }
-      default -> FailureClass.TORN;
-    };
+    }
+    return m == null ? "NONE" : label(m, e.writerTypes());
   }
 
-  private static String describe(long off, CellRun run, boolean expZero, long expOp, FileHistory h) {
-    String got = switch (run.getKind()) {
-      case CELL_ZERO -> "zeros";
-      case CELL_DATA -> "op " + Long.toHexString(run.getOpId()) + " (v" + h.versionOf(run.getOpId()) + ")";
-      case CELL_MISPLACED -> "a cell of another file/offset";
-      default -> "a torn cell";
+  private static String label(MutationRecord m, boolean writerTypes) {
+    return m.getKind().name() + (writerTypes ? (m.getHonorsSends() ? ":application" : ":foreign") : "");
+  }
+
+  /** Kinds of the mutations over the transfer's range between splice-in and completion. */
+  private static Set<String> changesDuring(Evidence e) {
+    Set<String> out = new TreeSet<>();
+    FileHistory h = e.history();
+    long start = e.splice().getOffset();
+    long end = start + e.splice().getLength();
+    long vc = completionVersion(e);
+    for (long v = e.splice().getVersion() + 1; v <= vc; v++) {
+      FileHistory.Effect eff = h.effect(v);
+      if (eff != null && eff.start() < end && eff.end() > start && h.at(v).getKind() != MutationKind.CREATE) {
+        out.add(label(h.at(v), e.writerTypes()));
+      }
+    }
+    if (out.isEmpty()) {
+      out.add("NONE");
+    }
+    return out;
+  }
+
+  private static String describe(long off, byte kind, long op, boolean expZero, long expOp, FileHistory h) {
+    String got = switch (kind) {
+      case ZERO -> "zeros";
+      case DATA -> "op " + Long.toHexString(op) + " (v" + h.versionOf(op) + ")";
+      default -> "a torn or misplaced cell";
     };
     String want = expZero ? "zeros" : "op " + Long.toHexString(expOp) + " (v" + h.versionOf(expOp) + ")";
     return "cell @" + off + ": delivered " + got + ", expected " + want;
-  }
-
-  /** True if the delivery's data cells all name ops the log already knows. */
-  public static boolean opsKnown(DeliveryRecord d, FileHistory h) {
-    for (CellRun r : d.getRunsList()) {
-      if (r.getKind() == CellKind.CELL_DATA && h.versionOf(r.getOpId()) < 0) {
-        return false;
-      }
-    }
-    return true;
   }
 }

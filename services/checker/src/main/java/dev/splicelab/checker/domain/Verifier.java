@@ -12,15 +12,24 @@ import java.util.function.Consumer;
 
 /**
  * Judges every transfer from the Kafka history alone: splices, mutations, segments, deliveries.
- * A transfer is judged as soon as its splice, its delivery and the mutation log up to every
- * version it needs are known; FinalizeCell judges the rest (no delivery: LOST). Exactly one
- * SNAPSHOT verdict per splice record. Thread-safe (every method synchronizes on the verifier).
+ * A transfer is judged as soon as its (latest) splice, its delivery, the transmission records of
+ * the delivered attempt and the mutation log up to the delivery are known; FinalizeCell judges
+ * the rest (no delivery: LOST). Exactly one verdict per transfer and model (SNAPSHOT, WINDOW,
+ * INTEGRITY); a re-splice (OPTIMISTIC_CONFIRM) replaces the transfer's splice, it does not add a
+ * transfer. Thread-safe (every method synchronizes on the verifier).
  */
 public final class Verifier {
 
   /** A verdict about to be published and counted. */
-  public record Judged(RunContext context, String transferId, Verdict verdict, FailureClass failureClass,
-      Map<FailureClass, Long> wrongBytes, List<String> witness) {}
+  public record Judged(RunContext context, String transferId, String model, Verdict verdict, FailureClass failureClass,
+      Map<FailureClass, Long> wrongBytes, java.util.Set<String> causes, boolean detected, List<String> witness) {
+    public Judged(RunContext context, String transferId, Verdict verdict, FailureClass failureClass,
+        Map<FailureClass, Long> wrongBytes, List<String> witness) {
+      this(context, transferId, "SNAPSHOT", verdict, failureClass, wrongBytes, java.util.Set.of(), false, witness);
+    }
+  }
+
+  public static final List<String> MODELS = List.of("SNAPSHOT", "WINDOW", "INTEGRITY");
 
   private static final int MAX_WITNESSES_PER_CLASS = 20;
 
@@ -44,9 +53,12 @@ public final class Verifier {
     /** Delivered but not yet judgeable (waiting for mutation records). */
     final java.util.Set<Transfer> waiting = new java.util.LinkedHashSet<>();
     final Map<Integer, FileHistory> files = new HashMap<>();
-    final Map<String, Long> snapshot = new TreeMap<>();
+    final Map<String, Map<String, Long>> byModel = new HashMap<>();
     final Map<String, Long> wrongBytes = new TreeMap<>();
-    final Map<FailureClass, List<Witness>> witnesses = new TreeMap<>();
+    final Map<String, Long> causes = new TreeMap<>();
+    final Map<String, List<Witness>> witnesses = new TreeMap<>();
+    long silent;
+    long detected;
     long spliceRecords;
     long verdicts;
     long mutations;
@@ -56,6 +68,8 @@ public final class Verifier {
     long malformed;
     long firstAt = Long.MAX_VALUE;
     long lastDeliveryAt;
+    /** Newest DMA read seen in the cell's segment records (one partition: they arrive in order). */
+    long newestSegmentNanos;
   }
 
   private static String key(RunContext c) {
@@ -82,6 +96,10 @@ public final class Verifier {
     CellState c = cell(r.getContext());
     Transfer t = c.transfers.computeIfAbsent(r.getTransferId(), id -> new Transfer());
     if (t.splice != null) {
+      if (!t.judged && r.getAttempt() > t.splice.getAttempt()) {
+        t.splice = r; // a re-splice: the transfer is now judged against this version
+        judge(c, t, false);
+      }
       return; // a redelivered record: already counted
     }
     t.splice = r;
@@ -93,9 +111,11 @@ public final class Verifier {
   public synchronized void onSegment(SegmentRecord r) {
     CellState c = cell(r.getContext());
     Transfer t = c.transfers.computeIfAbsent(r.getTransferId(), id -> new Transfer());
+    c.newestSegmentNanos = Math.max(c.newestSegmentNanos, r.getDmaReadNanos());
     if (!t.judged) {
       t.segments.add(r);
     }
+    judgeReady(c);
   }
 
   public synchronized void onDelivery(DeliveryRecord r) {
@@ -139,7 +159,9 @@ public final class Verifier {
 
   private CellSummary summary(CellState c, String runId, int cell, int witnessesPerClass) {
     CellSummary.Builder b = CellSummary.newBuilder().setRunId(runId).setCell(cell).setStrategy(c.context.getStrategy())
-        .setTransfers(c.spliceRecords).setVerdicts(c.verdicts).putAllSnapshot(c.snapshot).putAllWrongBytes(c.wrongBytes)
+        .setTransfers(c.spliceRecords).setVerdicts(c.verdicts).putAllSnapshot(c.byModel.getOrDefault("SNAPSHOT", Map.of()))
+        .putAllWindow(c.byModel.getOrDefault("WINDOW", Map.of())).putAllIntegrity(c.byModel.getOrDefault("INTEGRITY", Map.of()))
+        .putAllCauses(c.causes).setSilent(c.silent).setDetected(c.detected).putAllWrongBytes(c.wrongBytes)
         .setMutations(c.mutations).setDeliveries(c.deliveries).setChecksumRejects(c.checksumRejects)
         .setMalformedRecords(c.malformed).setDeliveredBytes(c.deliveredBytes);
     if (c.lastDeliveryAt > c.firstAt) {
@@ -162,44 +184,102 @@ public final class Verifier {
       return;
     }
     FileHistory h = c.files.get(t.splice.getFileId());
-    boolean logReady = h != null && h.contiguousVersion() >= t.splice.getVersion();
-    if (!finalizing && (t.delivery == null || !logReady || !Judgement.opsKnown(t.delivery, h))) {
+    if (!finalizing && !ready(t, h, c.newestSegmentNanos)) {
       if (t.delivery != null) {
         c.waiting.add(t);
       }
       return;
     }
     c.waiting.remove(t);
-    Judgement.Result r;
-    if (t.delivery == null) {
-      r = new Judgement.Result(FailureClass.LOST, Map.of(FailureClass.LOST, t.splice.getLength()), List.of());
-    } else if (h == null) {
-      c.malformed++;
-      r = new Judgement.Result(FailureClass.TORN, Map.of(FailureClass.TORN, t.splice.getLength()),
-          List.of("no mutation record for file " + t.splice.getFileId() + ": the log is incomplete"));
-    } else {
-      r = Judgement.snapshot(t.splice, t.delivery, h);
-    }
     t.judged = true;
     c.verdicts++;
-    Verdict verdict = r.failureClass() == FailureClass.NONE ? Verdict.OK : Verdict.VIOLATED;
-    c.snapshot.merge(verdict.name() + "/" + r.failureClass().name(), 1L, Long::sum);
-    r.wrongBytes().forEach((k, v) -> c.wrongBytes.merge(k.name(), v, Long::sum));
-    List<String> witness = List.of();
-    if (verdict == Verdict.VIOLATED) {
-      witness = witness(t, h, r);
-      List<Witness> ws = c.witnesses.computeIfAbsent(r.failureClass(), k -> new ArrayList<>());
-      if (ws.size() < MAX_WITNESSES_PER_CLASS) {
-        ws.add(Witness.newBuilder().setTransferId(t.splice.getTransferId()).setVerdict(verdict.name())
-            .setFailureClass(r.failureClass().name()).addAllEvents(witness).build());
-      }
+    boolean writerTypes = t.splice.getContext().getStrategy() == Strategy.COMPLETION_AFTER_SNAPSHOT;
+    Map<String, Judgement.Result> results = new java.util.LinkedHashMap<>();
+    if (h == null) {
+      c.malformed++;
+      Judgement.Result r = new Judgement.Result(FailureClass.TORN, Map.of(FailureClass.TORN, t.splice.getLength()),
+          List.of("no mutation record for file " + t.splice.getFileId() + ": the log is incomplete"), java.util.Set.of("NONE"));
+      MODELS.forEach(m -> results.put(m, r));
+    } else {
+      Judgement.Evidence e = new Judgement.Evidence(t.splice, t.delivery, t.segments, h, writerTypes);
+      results.put("SNAPSHOT", Judgement.snapshot(e));
+      results.put("WINDOW", Judgement.window(e));
+      results.put("INTEGRITY", Judgement.integrity(e));
     }
-    sink.accept(new Judged(t.splice.getContext(), t.splice.getTransferId(), verdict, r.failureClass(), r.wrongBytes(), witness));
+    boolean detected = t.delivery != null && (t.delivery.getChecksumRejects() > 0 || t.delivery.getMacFailures() > 0);
+    boolean delivered = t.delivery != null && !t.delivery.getAborted();
+    Judgement.Result snap = results.get("SNAPSHOT");
+    if (delivered && !snap.ok() && snap.failureClass() != FailureClass.LOST) {
+      c.silent++;
+    }
+    if (detected) {
+      c.detected++;
+    }
+    snap.wrongBytes().forEach((k, v) -> c.wrongBytes.merge(k.name(), v, Long::sum));
+    for (Map.Entry<String, Judgement.Result> e : results.entrySet()) {
+      String model = e.getKey();
+      Judgement.Result r = e.getValue();
+      Verdict verdict = r.ok() ? Verdict.OK : Verdict.VIOLATED;
+      c.byModel.computeIfAbsent(model, k -> new TreeMap<>()).merge(verdict.name() + "/" + r.failureClass().name(), 1L, Long::sum);
+      List<String> witness = List.of();
+      if (verdict == Verdict.VIOLATED) {
+        for (String cause : r.causes()) {
+          c.causes.merge(model + "/" + r.failureClass().name() + "/" + cause, 1L, Long::sum);
+        }
+        witness = witness(t, h, r, model);
+        List<Witness> ws = c.witnesses.computeIfAbsent(model + "/" + r.failureClass().name(), k -> new ArrayList<>());
+        if (ws.size() < MAX_WITNESSES_PER_CLASS) {
+          ws.add(Witness.newBuilder().setModel(model).setTransferId(t.splice.getTransferId()).setVerdict(verdict.name())
+              .setFailureClass(r.failureClass().name()).addAllEvents(witness).build());
+        }
+      }
+      sink.accept(new Judged(t.splice.getContext(), t.splice.getTransferId(), model, verdict, r.failureClass(), r.wrongBytes(),
+          r.causes(), detected, witness));
+    }
     t.segments.clear();
   }
 
+  /** Records later than the delivery by this much must have been seen before judging online. */
+  static final long SETTLE_NANOS = 500_000_000L;
+
+  /**
+   * Everything needed to judge is known: the delivery of the latest attempt, the mutation log up
+   * to the delivery, and every transmission before it (the cell's segment records, which share
+   * one partition, have moved SETTLE_NANOS past the delivery). A verdict depends only on records
+   * up to the delivery, so re-checking from the recorded history gives the same verdicts.
+   */
+  private static boolean ready(Transfer t, FileHistory h, long newestSegmentNanos) {
+    if (t.delivery == null || h == null) {
+      return false;
+    }
+    if (t.delivery.getSpliceAttempt() != t.splice.getAttempt()) {
+      return false;
+    }
+    if (h.contiguousVersion() < t.splice.getVersion() || !Judgement.opsKnown(t.delivery, h)) {
+      return false;
+    }
+    if (h.at(h.contiguousVersion()).getAtNanos() < t.delivery.getAtNanos()) {
+      return false; // mutations up to the delivery may still be on their way
+    }
+    if (t.delivery.getAborted()) {
+      return true;
+    }
+    if (newestSegmentNanos < t.delivery.getAtNanos() + SETTLE_NANOS) {
+      return false;
+    }
+    java.util.Set<Integer> seqs = new java.util.HashSet<>();
+    int count = -1;
+    for (SegmentRecord s : t.segments) {
+      if (s.getSpliceAttempt() == t.delivery.getSpliceAttempt()) {
+        seqs.add(s.getSeq());
+        count = s.getSegmentCount();
+      }
+    }
+    return count > 0 && seqs.size() >= count;
+  }
+
   /** The ordered events behind a verdict, times relative to the splice. */
-  private static List<String> witness(Transfer t, FileHistory h, Judgement.Result r) {
+  private static List<String> witness(Transfer t, FileHistory h, Judgement.Result r, String model) {
     SpliceRecord s = t.splice;
     long t0 = s.getAtNanos();
     long end = s.getOffset() + s.getLength();
@@ -228,13 +308,16 @@ public final class Verifier {
       }
     }
     for (SegmentRecord g : t.segments) {
-      add(order, lines, g.getDmaReadNanos(), String.format("SEGMENT   seq %d attempt %d [%d, %d) dma read%s%s", g.getSeq(),
-          g.getAttempt(), g.getFileOffset(), g.getFileOffset() + g.getLength(),
+      add(order, lines, g.getDmaReadNanos(), String.format("SEGMENT   seq %d attempt %d%s [%d, %d) %s%s%s", g.getSeq(),
+          g.getAttempt(), g.getSpliceAttempt() > 0 ? " (re-splice " + g.getSpliceAttempt() + ")" : "",
+          g.getFileOffset(), g.getFileOffset() + g.getLength(), g.getReused() ? "resent from the sender's buffer" : "read for the wire",
           g.getChangedBetweenReads() ? ", bytes changed since the checksum read" : "", g.getLostOnLink() ? ", lost on the link" : ""));
     }
     if (t.delivery != null) {
-      add(order, lines, t.delivery.getAtNanos(), String.format("DELIVERY  %d bytes, %d checksum rejects", t.delivery.getLength(),
-          t.delivery.getChecksumRejects()));
+      add(order, lines, t.delivery.getAtNanos(), t.delivery.getAborted()
+          ? "ABORTED   connection aborted: " + t.delivery.getMacFailures() + " TLS record(s) failed authentication"
+          : String.format("DELIVERY  %d bytes, %d checksum rejects, %d divergent duplicates", t.delivery.getLength(),
+              t.delivery.getChecksumRejects(), t.delivery.getDivergentDuplicates()));
     }
     List<Integer> idx = new ArrayList<>();
     for (int i = 0; i < lines.size(); i++) {
@@ -248,7 +331,8 @@ public final class Verifier {
     for (String w : r.firstWrongCells()) {
       out.add("            " + w);
     }
-    out.add("            VERDICT SNAPSHOT " + r.failureClass() + " " + r.wrongBytes());
+    out.add("            VERDICT " + model + " " + r.failureClass() + " " + r.wrongBytes()
+        + (r.causes().isEmpty() ? "" : " caused by " + String.join(", ", r.causes())));
     return out;
   }
 

@@ -2,6 +2,7 @@ package dev.splicelab.checker.grpc;
 
 import dev.splicelab.common.cells.CellCodec;
 import dev.splicelab.common.kafka.EventPublisher;
+import dev.splicelab.common.tls.TlsRecords;
 import dev.splicelab.proto.Topics;
 import dev.splicelab.common.time.Clocks;
 import dev.splicelab.proto.*;
@@ -18,10 +19,12 @@ import java.util.zip.CRC32C;
 
 /**
  * The far end of the emulated link. Verifies each segment's CRC32C and drops a mismatching one
- * (detected corruption: the sender will retransmit); keeps the first accepted copy of each
- * segment (TCP keeps the first in-order data; later copies are duplicates); when a transfer is
- * complete, decodes its cells and publishes the delivery. Thread-safe across streams; gRPC
- * serializes calls within one stream.
+ * (detected corruption: the sender will retransmit); in TLS modes authenticates and decrypts the
+ * record, and on a MAC failure aborts the connection (the transfer is published as aborted); keeps
+ * the first accepted copy of each segment (TCP keeps the first data; later copies are duplicates,
+ * counted as divergent when their bytes differ); segments of an older splice attempt are
+ * discarded; when a transfer is complete, decodes its cells and publishes the delivery.
+ * Thread-safe across streams; gRPC serializes calls within one stream.
  */
 public class ReceiverGrpcService extends ReceiverGrpc.ReceiverImplBase {
 
@@ -45,13 +48,16 @@ public class ReceiverGrpcService extends ReceiverGrpc.ReceiverImplBase {
   }
 
   private static final class Reassembly {
+    final int spliceAttempt;
     final byte[] data;
     final boolean[] have;
     int received;
     int rejects;
     int duplicates;
+    int divergent;
 
-    Reassembly(int length, int segments) {
+    Reassembly(int spliceAttempt, int length, int segments) {
+      this.spliceAttempt = spliceAttempt;
       data = new byte[length];
       have = new boolean[segments];
     }
@@ -60,12 +66,19 @@ public class ReceiverGrpcService extends ReceiverGrpc.ReceiverImplBase {
   @Override
   public StreamObserver<Segment> transmit(StreamObserver<Ack> acks) {
     return new StreamObserver<>() {
+      boolean aborted;
+
       @Override
       public void onNext(Segment s) {
-        Ack.Builder ack = Ack.newBuilder().setTransferId(s.getTransferId()).setSeq(s.getSeq()).setAttempt(s.getAttempt());
+        if (aborted) {
+          return;
+        }
+        Ack.Builder ack = Ack.newBuilder().setTransferId(s.getTransferId()).setSeq(s.getSeq()).setAttempt(s.getAttempt())
+            .setSpliceAttempt(s.getSpliceAttempt());
         String problem = check(s);
         if (problem != null) {
           meters.counter("splicelab.receiver.malformed.segments").increment();
+          aborted = true;
           acks.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
           return;
         }
@@ -76,8 +89,12 @@ public class ReceiverGrpcService extends ReceiverGrpc.ReceiverImplBase {
           acks.onNext(ack.setAccepted(good).build());
           return;
         }
-        Reassembly r = open.computeIfAbsent(s.getTransferId(), id -> new Reassembly((int) s.getTransferLength(), s.getSegmentCount()));
+        Reassembly r = open.compute(s.getTransferId(), (id, old) -> old == null || old.spliceAttempt < s.getSpliceAttempt()
+            ? new Reassembly(s.getSpliceAttempt(), (int) s.getTransferLength(), s.getSegmentCount()) : old);
         synchronized (r) {
+          if (s.getSpliceAttempt() < r.spliceAttempt) {
+            return; // a segment of an attempt the sender has given up: discarded
+          }
           if (!good) {
             r.rejects++;
             meters.counter("splicelab.receiver.checksum.rejects", "strategy", s.getContext().getStrategy().name(),
@@ -85,10 +102,38 @@ public class ReceiverGrpcService extends ReceiverGrpc.ReceiverImplBase {
             acks.onNext(ack.setAccepted(false).build());
             return;
           }
+          byte[] plain;
+          if (s.getTls()) {
+            plain = TlsRecords.open(TlsRecords.key(s.getContext().getRunId()),
+                TlsRecords.nonce(s.getTransferId(), s.getSeq(), s.getSpliceAttempt()),
+                s.getPayload().toByteArray(), s.getTlsTag().toByteArray());
+            if (plain == null) {
+              meters.counter("splicelab.receiver.mac.failures", "strategy", s.getContext().getStrategy().name(),
+                  "scenario", s.getContext().getScenario()).increment();
+              open.remove(s.getTransferId());
+              completed.add(s.getTransferId());
+              events.publish(Topics.DELIVERIES, s.getFileId(), DeliveryRecord.newBuilder().setContext(s.getContext())
+                  .setTransferId(s.getTransferId()).setFileId(s.getFileId()).setOffset(s.getTransferOffset())
+                  .setLength(s.getTransferLength()).setChecksumRejects(r.rejects).setDuplicates(r.duplicates)
+                  .setSpliceAttempt(s.getSpliceAttempt()).setAborted(true).setMacFailures(1)
+                  .setDivergentDuplicates(r.divergent).setAtNanos(Clocks.epochNanos(clock)).build());
+              acks.onNext(ack.setAccepted(false).setMacFailure(true).build());
+              aborted = true;
+              acks.onError(Status.ABORTED.withDescription("TLS record of " + s.getTransferId() + " seq " + s.getSeq()
+                  + " failed authentication: connection aborted").asRuntimeException());
+              return;
+            }
+          } else {
+            plain = s.getPayload().toByteArray();
+          }
+          int at = (int) (s.getFileOffset() - s.getTransferOffset());
           if (r.have[s.getSeq()]) {
             r.duplicates++;
+            if (!java.util.Arrays.equals(r.data, at, at + plain.length, plain, 0, plain.length)) {
+              r.divergent++;
+            }
           } else {
-            s.getPayload().copyTo(r.data, (int) (s.getFileOffset() - s.getTransferOffset()));
+            System.arraycopy(plain, 0, r.data, at, plain.length);
             r.have[s.getSeq()] = true;
             r.received++;
           }
@@ -99,7 +144,8 @@ public class ReceiverGrpcService extends ReceiverGrpc.ReceiverImplBase {
                 .setTransferId(s.getTransferId()).setFileId(s.getFileId()).setOffset(s.getTransferOffset())
                 .setLength(s.getTransferLength())
                 .addAllRuns(CellCodec.decodeRuns(s.getFileId(), s.getTransferOffset(), r.data))
-                .setChecksumRejects(r.rejects).setDuplicates(r.duplicates).setAtNanos(Clocks.epochNanos(clock)).build());
+                .setChecksumRejects(r.rejects).setDuplicates(r.duplicates).setDivergentDuplicates(r.divergent)
+                .setSpliceAttempt(r.spliceAttempt).setAtNanos(Clocks.epochNanos(clock)).build());
             meters.counter("splicelab.receiver.deliveries", "strategy", s.getContext().getStrategy().name(),
                 "scenario", s.getContext().getScenario()).increment();
           }
@@ -114,7 +160,9 @@ public class ReceiverGrpcService extends ReceiverGrpc.ReceiverImplBase {
 
       @Override
       public void onCompleted() {
-        acks.onCompleted();
+        if (!aborted) {
+          acks.onCompleted();
+        }
       }
     };
   }

@@ -45,7 +45,8 @@ public final class MutationEngine {
   /** Creates the file and fills it with cells written by op ids 1, 2, ... of writer 0. */
   public MutatorStatus prepare(PrepareFileRequest r) {
     storage().createFile(CreateFileRequest.newBuilder().setContext(r.getContext()).setFileId(r.getFileId())
-        .setSize(r.getSize()).setProfile(r.getProfile()).build());
+        .setSize(r.getSize()).setProfile(r.getProfile()).setStableWaitTimeoutMs(r.getStableWaitTimeoutMs())
+        .setStableTimeoutPolicy(r.getStableTimeoutPolicy()).build());
     long op = 0;
     long last = 0;
     for (long off = 0; off < r.getSize(); off += r.getFillChunk()) {
@@ -150,8 +151,9 @@ public final class MutationEngine {
         }
         long opId = ((long) writer << 40) | ++seq;
         String kind = pick(random);
+        boolean application = random.nextDouble() < w.getApplicationFraction();
         try {
-          apply(kind, opId, random);
+          apply(kind, opId, random, application);
           byKind.computeIfAbsent(kind, k -> new AtomicLong()).incrementAndGet();
           mutations.incrementAndGet();
         } catch (StatusRuntimeException e) {
@@ -198,7 +200,11 @@ public final class MutationEngine {
       return min + align * random.nextLong((max - min) / align + 1);
     }
 
-    void apply(String kind, long opId, SplittableRandom random) {
+    /**
+     * Applies one mutation. An application writer (honoursSends) waits while a send in flight
+     * overlaps its range (the completion contract); a foreign one does not.
+     */
+    void apply(String kind, long opId, SplittableRandom random, boolean honorsSends) {
       RunContext ctx = w.getContext();
       int file = w.getFileId();
       long version;
@@ -208,7 +214,7 @@ public final class MutationEngine {
           long len = length(random, align);
           long off = offset(random, len, align);
           WriteRequest req = WriteRequest.newBuilder().setContext(ctx).setFileId(file).setOffset(off).setOpId(opId)
-              .setData(ByteString.copyFrom(CellCodec.fill(file, opId, off, (int) len))).build();
+              .setHonorsSends(honorsSends).setData(ByteString.copyFrom(CellCodec.fill(file, opId, off, (int) len))).build();
           version = switch (kind) {
             case "WRITE" -> storage().write(req).getVersion();
             case "MMAP_STORE" -> storage().mmapStore(req).getVersion();
@@ -222,18 +228,20 @@ public final class MutationEngine {
           long len = CellCodec.CELL * (1 + random.nextLong(Math.max(1, cells - 1)));
           long off = base + CellCodec.CELL * random.nextLong((block - len) / CellCodec.CELL + 1);
           version = storage().punchHole(RangeRequest.newBuilder().setContext(ctx).setFileId(file).setOffset(off)
-              .setLength(len).setOpId(opId).build()).getVersion();
+              .setLength(len).setOpId(opId).setHonorsSends(honorsSends).build()).getVersion();
         }
         case "PUNCH_WHOLE" -> {
           long block = w.getPunchBlock();
           long off = offset(random, block, block);
           version = storage().punchHole(RangeRequest.newBuilder().setContext(ctx).setFileId(file).setOffset(off)
-              .setLength(block).setOpId(opId).build()).getVersion();
+              .setLength(block).setOpId(opId).setHonorsSends(honorsSends).build()).getVersion();
         }
         case "TRUNCATE_EXTEND" -> {
           long newSize = CellCodec.CELL * (size / 2 / CellCodec.CELL + random.nextLong(size / 2 / CellCodec.CELL));
-          storage().truncate(TruncateRequest.newBuilder().setContext(ctx).setFileId(file).setNewSize(newSize).setOpId(opId).build());
-          version = storage().truncate(TruncateRequest.newBuilder().setContext(ctx).setFileId(file).setNewSize(size).setOpId(opId).build()).getVersion();
+          storage().truncate(TruncateRequest.newBuilder().setContext(ctx).setFileId(file).setNewSize(newSize).setOpId(opId)
+              .setHonorsSends(honorsSends).build());
+          version = storage().truncate(TruncateRequest.newBuilder().setContext(ctx).setFileId(file).setNewSize(size).setOpId(opId)
+              .setHonorsSends(honorsSends).build()).getVersion();
         }
         default -> throw new IllegalStateException("unknown kind " + kind);
       }

@@ -21,6 +21,7 @@ public class MutatorGrpcService extends MutatorGrpc.MutatorImplBase {
       Args.multiple("size", r.getSize(), 64, 64, 64L << 20);
       Args.known("profile", r.getProfile(), FsProfile.FS_PROFILE_UNSPECIFIED, r.getProfileValue());
       Args.multiple("fill_chunk", r.getFillChunk(), 4096, 4096, 2L << 20);
+      Args.range("stable_wait_timeout_ms", r.getStableWaitTimeoutMs(), 0, 60_000);
       return engine.prepare(r);
     });
   }
@@ -67,5 +68,6 @@ public class MutatorGrpcService extends MutatorGrpc.MutatorImplBase {
           "must be > 0 and at most 1", w.getHotFractionOfFile());
     }
     Args.range("max_mutations", w.getMaxMutations(), 0, Long.MAX_VALUE);
+    Args.range("application_fraction", w.getApplicationFraction(), 0, 1);
   }
 }

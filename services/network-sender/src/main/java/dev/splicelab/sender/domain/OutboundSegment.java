@@ -5,9 +5,9 @@ import dev.splicelab.proto.FolioRef;
 import java.util.List;
 
 /**
- * One segment of a transfer in the retransmit queue: the slices it is made of (folio references
- * under SHARE, private copies under COPY_AT_SPLICE) and its transmission state. Guarded by the
- * owning transfer's monitor.
+ * One segment of a transfer in the retransmit queue: the slices it is made of (folio references,
+ * or private copies under COPY_AT_SPLICE) and its transmission state. Guarded by the owning
+ * transfer's monitor.
  */
 final class OutboundSegment {
   final int seq;
@@ -21,6 +21,13 @@ final class OutboundSegment {
   boolean acked;
   /** Deadline of the current attempt, System.nanoTime() scale. */
   long rtoDeadline;
+  /** STABLE_PAGES (from checksum): the segment's folios are held until its ack. */
+  boolean stableHeld;
+  /** TLS_SW: the ciphertext in the sender's own buffer, resent as is. TLS modes: the first tag. */
+  byte[] ciphertext;
+  byte[] firstTag;
+  /** CRC32C of the plaintext of the first transmission (TLS_SW resends without reading). */
+  int firstCrc;
 
   OutboundSegment(int seq, long fileOffset, int length, List<FolioRef> refs, ByteString copy) {
     this.seq = seq;

@@ -3,6 +3,8 @@ package dev.splicelab.sender.domain;
 import com.google.protobuf.ByteString;
 import dev.splicelab.common.cells.CellCodec;
 import dev.splicelab.common.kafka.EventPublisher;
+import dev.splicelab.common.pins.Pins;
+import dev.splicelab.common.tls.TlsRecords;
 import dev.splicelab.proto.Topics;
 import dev.splicelab.common.time.Clocks;
 import dev.splicelab.common.time.Sleeper;
@@ -26,8 +28,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The application plus its sockets: {@code connections} threads, each with its own pipe and
  * emulated TCP connection, looping splice-in -> residency -> drain -> segment -> (checksum read,
- * DMA read, send) -> wait for acks, retransmitting (with a fresh read of the folios) on RTO ->
- * unpin. One workload at a time. Public methods are thread-safe.
+ * DMA read, send) -> wait for acks, retransmitting on RTO -> unpin. What each step reads depends
+ * on the strategy and sender mode:
+ *
+ * <ul>
+ *   <li>CSUM_OFFLOAD reads the folios once per transmission (DMA) and checksums those bytes;
+ *       CSUM_SOFTWARE reads them for the checksum, then again for the DMA.
+ *   <li>TLS_SW encrypts at the first read into its own buffer and resends that ciphertext;
+ *       TLS_OFFLOAD re-reads and re-encrypts on every transmission under the first tag.
+ *   <li>OPTIMISTIC_CONFIRM confirms the i_version cookie at drain and at every read (atomically
+ *       with it); a failed confirm releases everything and re-splices the range.
+ *   <li>STABLE_PAGES holds a segment's folios from its checksum read to its ack (or from splice-in).
+ *   <li>COMPLETION_AFTER_SNAPSHOT registers the send's range before splice-in and completes it
+ *       after the last ack; the application's writers wait for it.
+ * </ul>
+ * One workload at a time. Public methods are thread-safe.
  */
 public final class TransferEngine {
 
@@ -98,6 +113,12 @@ public final class TransferEngine {
     final AtomicLong bytesCopied = new AtomicLong();
     final AtomicLong pinnedBytes = new AtomicLong();
     final AtomicLong peakPinned = new AtomicLong();
+    final AtomicLong confirmRetries = new AtomicLong();
+    final AtomicLong confirmGaveUp = new AtomicLong();
+    final AtomicLong macFailures = new AtomicLong();
+    final AtomicLong bytesEncrypted = new AtomicLong();
+    final long startNanos = System.nanoTime();
+    final byte[] tlsKey;
     final Recorder latency = new Recorder(3);
     final Histogram latencyTotal = new Histogram(3);
     volatile String lastError = "";
@@ -106,6 +127,7 @@ public final class TransferEngine {
     Run(TransferWorkload w, long fileSize) {
       this.w = w;
       this.fileSize = fileSize;
+      this.tlsKey = TlsRecords.key(w.getContext().getRunId());
       this.timer = Executors.newScheduledThreadPool(2, r -> {
         Thread t = new Thread(r, "link-timer");
         t.setDaemon(true);
@@ -150,6 +172,9 @@ public final class TransferEngine {
             .setShortSplices(shortSplices.get()).setBytesCopied(bytesCopied.get())
             .setLatencyP50Us(latencyTotal.getValueAtPercentile(50)).setLatencyP99Us(latencyTotal.getValueAtPercentile(99))
             .setLatencyMaxUs(latencyTotal.getMaxValue()).setPeakPinnedBytes(peakPinned.get())
+            .setLatencyP90Us(latencyTotal.getValueAtPercentile(90)).setLatencyP999Us(latencyTotal.getValueAtPercentile(99.9))
+            .setLatencyCount(latencyTotal.getTotalCount()).setConfirmRetries(confirmRetries.get())
+            .setConfirmGaveUp(confirmGaveUp.get()).setMacFailures(macFailures.get()).setBytesEncrypted(bytesEncrypted.get())
             .setLastError(lastError).build();
       }
     }
@@ -165,7 +190,8 @@ public final class TransferEngine {
         log.error(lastError);
         return;
       }
-      EmulatedLink link = new EmulatedLink(peers.receiver(), w.getLink(), random.split(), timer, this::onAck);
+      EmulatedLink link = new EmulatedLink(peers.receiver(), w.getLink(), random.split(), timer, this::onAck,
+          () -> onLinkBroken(conn), startNanos);
       try {
         long seq = 0;
         while (issuing && (w.getMaxTransfers() == 0 || started.get() < w.getMaxTransfers())) {
@@ -187,6 +213,9 @@ public final class TransferEngine {
       }
     }
 
+    /** How one splice attempt of a transfer ended. */
+    enum Outcome { ACKED, ABANDONED, CONFIRM_FAILED, ABORTED }
+
     void transferOnce(int conn, long seq, long pipeId, EmulatedLink link, SplittableRandom random) {
       long cells = (w.getMaxTransferBytes() - w.getMinTransferBytes()) / CellCodec.CELL;
       long length = w.getMinTransferBytes() + CellCodec.CELL * (cells > 0 ? random.nextLong(cells + 1) : 0);
@@ -195,52 +224,139 @@ public final class TransferEngine {
       long residency = w.getMinResidencyUs() + (w.getMaxResidencyUs() > w.getMinResidencyUs()
           ? random.nextLong(w.getMaxResidencyUs() - w.getMinResidencyUs() + 1) : 0);
       String transferId = w.getContext().getRunId() + "/" + w.getContext().getCell() + "/" + conn + "/" + seq;
+      Strategy strategy = w.getContext().getStrategy();
+      boolean completion = strategy == Strategy.COMPLETION_AFTER_SNAPSHOT;
 
       long t0 = System.nanoTime();
-      SpliceInReply spliced = peers.pipes().withDeadlineAfter(10, TimeUnit.SECONDS).spliceIn(SpliceInRequest.newBuilder()
-          .setContext(w.getContext()).setPipeId(pipeId).setFileId(w.getFileId()).setOffset(offset).setLength(length)
-          .setTransferId(transferId).build());
-      if (spliced.getLength() == 0) {
-        shortSplices.incrementAndGet();
-        return;
+      if (completion) {
+        storage().sendRange(SendRangeRequest.newBuilder().setFileId(w.getFileId()).setSendId(transferId).setOffset(offset)
+            .setLength(length).setBegin(true).build());
       }
-      started.incrementAndGet();
-      if (spliced.getLength() < length) {
-        shortSplices.incrementAndGet();
+      try {
+        for (int attempt = 0; ; attempt++) {
+          SpliceInReply spliced = peers.pipes().withDeadlineAfter(10, TimeUnit.SECONDS).spliceIn(SpliceInRequest.newBuilder()
+              .setContext(w.getContext()).setPipeId(pipeId).setFileId(w.getFileId()).setOffset(offset).setLength(length)
+              .setTransferId(transferId).setAttempt(attempt)
+              .setStableFromSplice(strategy == Strategy.STABLE_PAGES && w.getStableHoldFrom() == StableHoldFrom.FROM_SPLICE)
+              .build());
+          if (spliced.getLength() == 0) {
+            if (attempt == 0) {
+              shortSplices.incrementAndGet();
+              return;
+            }
+            abandoned.incrementAndGet();
+            return;
+          }
+          if (attempt == 0) {
+            started.incrementAndGet();
+            if (spliced.getLength() < length) {
+              shortSplices.incrementAndGet();
+            }
+          }
+          sleeper.sleepMicros(residency);
+          Outcome o = sendOnce(transferId, offset, spliced, attempt, pipeId, link);
+          switch (o) {
+            case ACKED -> {
+              completed.incrementAndGet();
+              bytesAcked.addAndGet(spliced.getLength());
+              latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+              return;
+            }
+            case CONFIRM_FAILED -> {
+              confirmRetries.incrementAndGet();
+              if (attempt >= w.getMaxConfirmRetries() || !issuing && System.nanoTime() > abandonAfter) {
+                confirmGaveUp.incrementAndGet();
+                abandoned.incrementAndGet();
+                return;
+              }
+            }
+            default -> {
+              abandoned.incrementAndGet();
+              return;
+            }
+          }
+        }
+      } finally {
+        if (completion) {
+          storage().sendRange(SendRangeRequest.newBuilder().setFileId(w.getFileId()).setSendId(transferId).setBegin(false).build());
+        }
       }
-      sleeper.sleepMicros(residency);
+    }
+
+    StorageNodeGrpc.StorageNodeBlockingStub storage() {
+      return peers.storage().withDeadlineAfter(10, TimeUnit.SECONDS);
+    }
+
+    /** One splice attempt: drain, confirm, send every segment, wait for the acks, release. */
+    Outcome sendOnce(String transferId, long offset, SpliceInReply spliced, int attempt, long pipeId, EmulatedLink link) {
       List<PipeBuffer> buffers = peers.pipes().withDeadlineAfter(10, TimeUnit.SECONDS)
           .drain(DrainRequest.newBuilder().setPipeId(pipeId).setMaxBytes(spliced.getLength()).build()).getBuffersList();
-      List<Long> pins = new ArrayList<>();
+      UnpinRequest.Builder unpin = UnpinRequest.newBuilder();
       for (PipeBuffer b : buffers) {
         if (b.hasRef()) {
-          pins.add(b.getRef().getFolioId());
+          Pins.release(unpin, b.getRef());
         } else {
           bytesCopied.addAndGet(b.getLength());
         }
       }
-      long pinned = pinnedBytes.addAndGet((long) pins.size() * 4096);
+      int pins = Pins.count(unpin);
+      long pinned = pinnedBytes.addAndGet((long) pins * 4096);
       peakPinned.accumulateAndGet(pinned, Math::max);
-      InFlight t = new InFlight(transferId, offset, spliced.getLength(), spliced.getVersion(), cut(buffers));
+      InFlight t = new InFlight(transferId, offset, spliced.getLength(), spliced.getVersion(), spliced.getCookie(), attempt,
+          cut(buffers));
       inFlight.put(transferId, t);
       try {
+        if (optimistic() && !confirm(t)) {
+          return Outcome.CONFIRM_FAILED;
+        }
         for (OutboundSegment s : t.segments) {
-          transmit(t, s, link);
+          if (!transmit(t, s, link)) {
+            return Outcome.CONFIRM_FAILED;
+          }
         }
-        boolean done = awaitAcks(t, link);
-        if (done) {
-          completed.incrementAndGet();
-          bytesAcked.addAndGet(t.length);
-          latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
-        } else {
-          abandoned.incrementAndGet();
-        }
+        return awaitAcks(t, link);
       } finally {
         inFlight.remove(transferId);
-        if (!pins.isEmpty()) {
-          peers.storage().withDeadlineAfter(10, TimeUnit.SECONDS).unpin(UnpinRequest.newBuilder().addAllFolioIds(pins).build());
-          pinnedBytes.addAndGet(-(long) pins.size() * 4096);
+        releaseHolds(t, true);
+        if (pins > 0) {
+          storage().unpin(unpin.build());
+          pinnedBytes.addAndGet(-(long) pins * 4096);
         }
+      }
+    }
+
+    boolean optimistic() {
+      return w.getContext().getStrategy() == Strategy.OPTIMISTIC_CONFIRM;
+    }
+
+    boolean stableFromChecksum() {
+      return w.getContext().getStrategy() == Strategy.STABLE_PAGES && w.getStableHoldFrom() != StableHoldFrom.FROM_SPLICE;
+    }
+
+    /** OPTIMISTIC_CONFIRM at consume time: the cookie must not have moved since the splice. */
+    boolean confirm(InFlight t) {
+      for (OutboundSegment s : t.segments) {
+        if (!s.refs.isEmpty()) {
+          return !storage().readFolio(ReadFolioRequest.newBuilder().addSlices(s.refs.get(0).toBuilder().setLength(1))
+              .setConfirm(true).setFileId(w.getFileId()).setExpectedCookie(t.cookie).build()).getConfirmFailed();
+        }
+      }
+      return true;
+    }
+
+    /** Releases STABLE_PAGES holds of acked segments (all of them when {@code all}). */
+    void releaseHolds(InFlight t, boolean all) {
+      List<Long> ids = new ArrayList<>();
+      synchronized (t) {
+        for (OutboundSegment s : t.segments) {
+          if (s.stableHeld && (all || s.acked)) {
+            s.stableHeld = false;
+            s.refs.forEach(r -> ids.add(r.getFolioId()));
+          }
+        }
+      }
+      if (!ids.isEmpty()) {
+        storage().stableHold(StableHoldRequest.newBuilder().addAllFolioIds(ids).setBegin(false).build());
       }
     }
 
@@ -285,16 +401,24 @@ public final class TransferEngine {
       return out;
     }
 
-    /** The bytes of a segment as they are now: a fresh read of its folios, or its private copy. */
-    byte[] read(OutboundSegment s) {
+    /**
+     * The bytes of a segment as they are now: a fresh read of its folios (confirmed against the
+     * cookie under OPTIMISTIC_CONFIRM: null when the confirm failed), or its private copy.
+     */
+    byte[] read(InFlight t, OutboundSegment s) {
       if (s.copy != null) {
         return s.copy.toByteArray();
       }
-      return peers.storage().withDeadlineAfter(10, TimeUnit.SECONDS)
-          .readFolio(ReadFolioRequest.newBuilder().addAllSlices(s.refs).build()).getData().toByteArray();
+      ReadFolioRequest.Builder r = ReadFolioRequest.newBuilder().addAllSlices(s.refs);
+      if (optimistic()) {
+        r.setConfirm(true).setFileId(w.getFileId()).setExpectedCookie(t.cookie);
+      }
+      ReadFolioReply reply = storage().readFolio(r.build());
+      return reply.getConfirmFailed() ? null : reply.getData().toByteArray();
     }
 
-    void transmit(InFlight t, OutboundSegment s, EmulatedLink link) {
+    /** One transmission of a segment. False when an OPTIMISTIC_CONFIRM read failed its confirm. */
+    boolean transmit(InFlight t, OutboundSegment s, EmulatedLink link) {
       int attempt;
       synchronized (t) {
         attempt = s.attempts++;
@@ -303,51 +427,136 @@ public final class TransferEngine {
       if (attempt > 0) {
         retransmissions.incrementAndGet();
       }
-      boolean software = w.getSenderMode() == SenderMode.CSUM_SOFTWARE;
-      long csumAt = 0;
-      byte[] csumBytes = null;
-      if (software) {
-        csumBytes = read(s);
-        csumAt = Clocks.epochNanos(clock);
+      if (attempt == 0 && stableFromChecksum() && !s.refs.isEmpty()) {
+        List<Long> ids = new ArrayList<>();
+        s.refs.forEach(r -> ids.add(r.getFolioId()));
+        storage().stableHold(StableHoldRequest.newBuilder().addAllFolioIds(ids).setBegin(true).build());
+        synchronized (t) {
+          s.stableHeld = true;
+        }
       }
-      sleeper.sleepMicros(w.getCsumToDmaUs());
-      byte[] dma = read(s);
-      long dmaAt = Clocks.epochNanos(clock);
-      if (!software) {
-        csumBytes = dma;
-        csumAt = dmaAt;
+      SenderMode mode = w.getSenderMode();
+      byte[] plaintext;
+      byte[] payload;
+      byte[] tag = null;
+      long csumAt;
+      long dmaAt;
+      int checksum;
+      boolean changed = false;
+      boolean reused = false;
+      switch (mode) {
+        case CSUM_SOFTWARE -> {
+          byte[] csumBytes = read(t, s);
+          csumAt = Clocks.epochNanos(clock);
+          if (csumBytes == null) {
+            return false;
+          }
+          sleeper.sleepMicros(w.getCsumToDmaUs());
+          plaintext = read(t, s);
+          dmaAt = Clocks.epochNanos(clock);
+          if (plaintext == null) {
+            return false;
+          }
+          checksum = crc(csumBytes);
+          changed = !Arrays.equals(csumBytes, plaintext);
+          payload = plaintext;
+        }
+        case TLS_SW -> {
+          if (s.ciphertext == null) {
+            plaintext = read(t, s);
+            csumAt = Clocks.epochNanos(clock);
+            if (plaintext == null) {
+              return false;
+            }
+            TlsRecords.Sealed sealed = TlsRecords.seal(tlsKey, TlsRecords.nonce(t.id, s.seq, t.attempt), plaintext);
+            s.ciphertext = sealed.ciphertext();
+            s.firstTag = sealed.tag();
+            s.firstCrc = crc(plaintext);
+            bytesEncrypted.addAndGet(plaintext.length);
+          } else {
+            csumAt = Clocks.epochNanos(clock);
+            reused = true;
+          }
+          sleeper.sleepMicros(w.getCsumToDmaUs());
+          dmaAt = Clocks.epochNanos(clock);
+          payload = s.ciphertext;
+          tag = s.firstTag;
+          plaintext = null;
+          checksum = crc(payload);
+        }
+        case TLS_OFFLOAD -> {
+          sleeper.sleepMicros(w.getCsumToDmaUs());
+          plaintext = read(t, s);
+          dmaAt = Clocks.epochNanos(clock);
+          csumAt = dmaAt;
+          if (plaintext == null) {
+            return false;
+          }
+          TlsRecords.Sealed sealed = TlsRecords.seal(tlsKey, TlsRecords.nonce(t.id, s.seq, t.attempt), plaintext);
+          if (s.firstTag == null) {
+            s.firstTag = sealed.tag();
+          }
+          payload = sealed.ciphertext();
+          tag = s.firstTag; // the tag left with the first transmission; a resync re-encrypts only the data
+          checksum = crc(payload);
+        }
+        default -> {
+          sleeper.sleepMicros(w.getCsumToDmaUs());
+          plaintext = read(t, s);
+          dmaAt = Clocks.epochNanos(clock);
+          csumAt = dmaAt;
+          if (plaintext == null) {
+            return false;
+          }
+          checksum = crc(plaintext);
+          payload = plaintext;
+        }
       }
-      CRC32C crc = new CRC32C();
-      crc.update(csumBytes);
-      int checksum = (int) crc.getValue();
-      Segment seg = Segment.newBuilder().setContext(w.getContext()).setTransferId(t.id).setFileId(w.getFileId())
+      Segment.Builder seg = Segment.newBuilder().setContext(w.getContext()).setTransferId(t.id).setFileId(w.getFileId())
           .setSeq(s.seq).setSegmentCount(t.segments.size()).setFileOffset(s.fileOffset).setTransferOffset(t.offset)
-          .setTransferLength(t.length).setAttempt(attempt).setPayload(ByteString.copyFrom(dma)).setChecksum(checksum)
-          .setSpliceVersion(t.version).build();
-      boolean delivered = link.send(seg);
+          .setTransferLength(t.length).setAttempt(attempt).setPayload(ByteString.copyFrom(payload)).setChecksum(checksum)
+          .setSpliceVersion(t.version).setSpliceAttempt(t.attempt);
+      if (tag != null) {
+        seg.setTls(true).setTlsTag(ByteString.copyFrom(tag));
+      }
+      EmulatedLink.Fate fate = link.send(seg.build());
       segments.incrementAndGet();
       events.publish(Topics.SEGMENTS, w.getFileId(), SegmentRecord.newBuilder().setContext(w.getContext())
           .setTransferId(t.id).setFileId(w.getFileId()).setSeq(s.seq).setAttempt(attempt).setFileOffset(s.fileOffset)
           .setLength(s.length).setCsumReadNanos(csumAt).setDmaReadNanos(dmaAt).setChecksum(checksum)
-          .setChangedBetweenReads(software && !Arrays.equals(csumBytes, dma)).setLostOnLink(!delivered).build());
+          .setChangedBetweenReads(changed).setLostOnLink(fate != EmulatedLink.Fate.SENT).setSpliceAttempt(t.attempt)
+          .setPlaintextCrc(plaintext != null ? crc(plaintext) : s.firstCrc).setReused(reused)
+          .setSegmentCount(t.segments.size()).build());
+      return true;
     }
 
-    /** Waits for every segment's ack, retransmitting on RTO. False if abandoned. */
-    boolean awaitAcks(InFlight t, EmulatedLink link) {
+    int crc(byte[] b) {
+      CRC32C c = new CRC32C();
+      c.update(b);
+      return (int) c.getValue();
+    }
+
+    /** Waits for every segment's ack, retransmitting on RTO and releasing stable holds as acks come. */
+    Outcome awaitAcks(InFlight t, EmulatedLink link) {
       while (true) {
         List<OutboundSegment> due = new ArrayList<>();
+        boolean release = false;
         synchronized (t) {
+          if (t.macFailure) {
+            return Outcome.ABORTED;
+          }
           long now = System.nanoTime();
           long next = Long.MAX_VALUE;
           boolean all = true;
           for (OutboundSegment s : t.segments) {
             if (s.acked) {
+              release |= s.stableHeld;
               continue;
             }
             all = false;
             if (now >= s.rtoDeadline) {
               if (s.attempts >= w.getLink().getMaxAttempts()) {
-                return false;
+                return Outcome.ABANDONED;
               }
               due.add(s);
             } else {
@@ -355,24 +564,41 @@ public final class TransferEngine {
             }
           }
           if (all) {
-            return true;
+            return Outcome.ACKED;
           }
           if (now > abandonAfter) {
-            return false;
+            return Outcome.ABANDONED;
           }
-          if (due.isEmpty()) {
+          if (due.isEmpty() && !release) {
             long waitNanos = Math.min(next, abandonAfter) - now;
             try {
               TimeUnit.NANOSECONDS.timedWait(t, Math.max(1000, waitNanos));
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
-              return false;
+              return Outcome.ABANDONED;
             }
             continue;
           }
         }
+        if (release) {
+          releaseHolds(t, false);
+        }
         for (OutboundSegment s : due) {
-          transmit(t, s, link);
+          if (!transmit(t, s, link)) {
+            return Outcome.CONFIRM_FAILED;
+          }
+        }
+      }
+    }
+
+    /** The receiver aborted a connection (TLS MAC failure): its transfer in flight is lost. */
+    void onLinkBroken(int conn) {
+      String prefix = w.getContext().getRunId() + "/" + w.getContext().getCell() + "/" + conn + "/";
+      for (InFlight t : inFlight.values()) {
+        if (t.id.startsWith(prefix)) {
+          synchronized (t) {
+            t.notifyAll();
+          }
         }
       }
     }
@@ -382,11 +608,17 @@ public final class TransferEngine {
       if (!ack.getAccepted()) {
         checksumRejects.incrementAndGet();
       }
-      if (t == null) {
+      if (ack.getMacFailure()) {
+        macFailures.incrementAndGet();
+      }
+      if (t == null || ack.getSpliceAttempt() != t.attempt) {
         return;
       }
       synchronized (t) {
-        if (ack.getAccepted() && ack.getSeq() < t.segments.size()) {
+        if (ack.getMacFailure()) {
+          t.macFailure = true;
+          t.notifyAll();
+        } else if (ack.getAccepted() && ack.getSeq() < t.segments.size()) {
           t.segments.get(ack.getSeq()).acked = true;
           t.notifyAll();
         }
@@ -394,19 +626,25 @@ public final class TransferEngine {
     }
   }
 
-  /** A transfer between drain and its last ack. */
+  /** One splice attempt of a transfer between drain and its last ack. */
   private static final class InFlight {
     final String id;
     final long offset;
     final long length;
     final long version;
+    final long cookie;
+    final int attempt;
     final List<OutboundSegment> segments;
+    /** Guarded by this. */
+    boolean macFailure;
 
-    InFlight(String id, long offset, long length, long version, List<OutboundSegment> segments) {
+    InFlight(String id, long offset, long length, long version, long cookie, int attempt, List<OutboundSegment> segments) {
       this.id = id;
       this.offset = offset;
       this.length = length;
       this.version = version;
+      this.cookie = cookie;
+      this.attempt = attempt;
       this.segments = segments;
     }
   }

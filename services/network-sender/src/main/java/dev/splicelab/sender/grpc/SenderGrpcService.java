@@ -52,5 +52,15 @@ public class SenderGrpcService extends NetworkSenderGrpc.NetworkSenderImplBase {
     Args.range("link.rto_us", w.getLink().getRtoUs(), 1, 60_000_000);
     Args.range("link.max_attempts", w.getLink().getMaxAttempts(), 1, 100);
     Args.range("max_transfers", w.getMaxTransfers(), 0, Long.MAX_VALUE);
+    Args.range("max_confirm_retries", w.getMaxConfirmRetries(), 0, 1000);
+    Args.range("link.bandwidth_bytes_per_second", w.getLink().getBandwidthBytesPerSecond(), 0, 100_000_000_000L);
+    Args.range("link.duplicate", w.getLink().getDuplicate(), 0.0, 1.0);
+    Args.range("link.reorder", w.getLink().getReorder(), 0.0, 1.0);
+    Args.range("link.reorder_delay_us", w.getLink().getReorderDelayUs(), 0, 10_000_000);
+    Args.range("link.corrupt", w.getLink().getCorrupt(), 0.0, 1.0);
+    for (int i = 0; i < w.getLink().getPartitionsCount(); i++) {
+      Args.range("link.partitions[" + i + "].start_ms", w.getLink().getPartitions(i).getStartMs(), 0, 3_600_000);
+      Args.range("link.partitions[" + i + "].duration_ms", w.getLink().getPartitions(i).getDurationMs(), 1, 3_600_000);
+    }
   }
 }

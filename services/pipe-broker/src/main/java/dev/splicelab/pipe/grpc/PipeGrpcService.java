@@ -3,6 +3,7 @@ package dev.splicelab.pipe.grpc;
 import dev.splicelab.common.grpc.Args;
 import dev.splicelab.common.grpc.Calls;
 import dev.splicelab.common.kafka.EventPublisher;
+import dev.splicelab.common.pins.Pins;
 import dev.splicelab.proto.Topics;
 import dev.splicelab.common.time.Clocks;
 import dev.splicelab.pipe.domain.Pipe;
@@ -56,10 +57,11 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
         if (pipe.free() == 0) {
           return SpliceInReply.newBuilder().setLength(0).build();
         }
-        boolean copy = r.getContext().getStrategy() == Strategy.COPY_AT_SPLICE;
+        SpliceMode mode = modeFor(r.getContext().getStrategy(), r.getStableFromSplice());
+        boolean copy = mode == SpliceMode.COPY;
         SpliceReadReply s = storage.spliceRead(SpliceReadRequest.newBuilder()
             .setContext(r.getContext()).setFileId(r.getFileId()).setOffset(r.getOffset()).setLength(r.getLength())
-            .setMode(copy ? SpliceMode.COPY : SpliceMode.REFERENCE).setMaxBuffers(pipe.free()).build());
+            .setMode(mode).setMaxBuffers(pipe.free()).build());
         long now = s.getAtNanos() > 0 ? s.getAtNanos() : Clocks.epochNanos(clock);
         List<FolioRef> refs = new ArrayList<>();
         for (SplicePiece piece : s.getPiecesList()) {
@@ -77,16 +79,26 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
           events.publish(Topics.SPLICES, r.getFileId(), SpliceRecord.newBuilder()
               .setContext(r.getContext()).setTransferId(r.getTransferId()).setFileId(r.getFileId())
               .setOffset(r.getOffset()).setLength(s.getLength()).setVersion(s.getVersion()).setPipeId(pipe.id())
-              .addAllRefs(refs).setCopied(copy).setAtNanos(now).build());
+              .addAllRefs(refs).setCopied(copy).setAtNanos(now).setAttempt(r.getAttempt()).setCookie(s.getCookie()).build());
           meters.counter("splicelab.pipe.splices", "strategy", r.getContext().getStrategy().name(),
               "scenario", r.getContext().getScenario()).increment();
           meters.counter("splicelab.pipe.spliced.bytes", "strategy", r.getContext().getStrategy().name(),
               "scenario", r.getContext().getScenario()).increment(s.getLength());
         }
         return SpliceInReply.newBuilder().setLength(s.getLength()).setVersion(s.getVersion())
-            .setBuffers(s.getPiecesCount()).build();
+            .setBuffers(s.getPiecesCount()).setCookie(s.getCookie()).build();
       }
     });
+  }
+
+  /** How splice-in takes the data under each strategy. */
+  static SpliceMode modeFor(Strategy strategy, boolean stableFromSplice) {
+    return switch (strategy) {
+      case COPY_AT_SPLICE -> SpliceMode.COPY;
+      case COW_PRIVATE_REF -> SpliceMode.PRIVATE_REFERENCE;
+      case STABLE_PAGES -> stableFromSplice ? SpliceMode.STABLE_REFERENCE : SpliceMode.REFERENCE;
+      default -> SpliceMode.REFERENCE;
+    };
   }
 
   @Override
@@ -104,18 +116,19 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
   public void closePipe(PipeId r, StreamObserver<PipeReply> out) {
     Calls.unary(out, () -> {
       Pipe pipe = pipes.remove(r.getPipeId());
-      List<Long> pins = new ArrayList<>();
+      UnpinRequest.Builder unpin = UnpinRequest.newBuilder();
       synchronized (pipe) {
         for (PipeBuffer b : pipe.drainAll()) {
           if (b.hasRef()) {
-            pins.add(b.getRef().getFolioId());
+            Pins.release(unpin, b.getRef());
           }
         }
       }
-      if (!pins.isEmpty()) {
-        storage.unpin(UnpinRequest.newBuilder().addAllFolioIds(pins).build());
+      int released = Pins.count(unpin);
+      if (released > 0) {
+        storage.unpin(unpin.build());
       }
-      return PipeReply.newBuilder().setPipeId(pipe.id()).setCapacity(pipe.capacity()).setReleased(pins.size()).build();
+      return PipeReply.newBuilder().setPipeId(pipe.id()).setCapacity(pipe.capacity()).setReleased(released).build();
     });
   }
 }
