@@ -163,7 +163,9 @@ class ScenarioLoaderTest {
             QUICKSTART.file(),
             QUICKSTART.transfers(),
             QUICKSTART.stablePages(),
-            List.of());
+            List.of(
+                new Scenario.FaultSpec("grpc_latency", "storage-node", Duration.ofSeconds(1), Duration.ofSeconds(1), 2000, 0),
+                new Scenario.FaultSpec("pause_process", "pipe-broker", Duration.ofSeconds(3), Duration.ofMillis(500), 0, 0)));
     assertThat(smoke).isEqualTo(expected);
   }
 
@@ -179,7 +181,7 @@ class ScenarioLoaderTest {
         new Scenario(
             "matrix",
             matrix.description(),
-            Duration.ofSeconds(12),
+            Duration.ofSeconds(10),
             ALL_STRATEGIES,
             List.of("CSUM_OFFLOAD", "CSUM_SOFTWARE", "TLS_SW", "TLS_OFFLOAD"),
             List.of(LAN, LOSSY),
@@ -194,7 +196,7 @@ class ScenarioLoaderTest {
   @Test
   void mechanismsIsShortWithStablePagesHeldFromSplice() {
     Scenario mechanisms = ScenarioLoader.builtIn("mechanisms");
-    assertThat(cells(mechanisms)).isEqualTo(12);
+    assertThat(cells(mechanisms)).isEqualTo(24);
     assertThat(mechanisms.description()).contains("mechanism integration test");
     Scenario expected =
         new Scenario(
@@ -204,7 +206,8 @@ class ScenarioLoaderTest {
             ALL_STRATEGIES,
             List.of("CSUM_SOFTWARE", "TLS_SW"),
             List.of(LAN),
-            List.of(mixed(600)),
+            List.of(mixed(600), new Scenario.Workload("gentle", new Scenario.MutationSpec(2, 120,
+                new Scenario.Mix(0.5, 8, 0.5, 0, 0, 0), 64, 4 * KIB, 64 * KIB, 0.0, 0.1, 0.5))),
             QUICKSTART.file(),
             QUICKSTART.transfers(),
             new Scenario.StablePagesSpec("splice", Duration.ofSeconds(2), "fail_writer"),

@@ -32,7 +32,10 @@ import java.util.TreeSet;
  */
 public final class Judgement {
 
-  /** Outcome under one model: the class (NONE when satisfied), wrong bytes, evidence, causes. */
+  /**
+   * Outcome under one model: the class (NONE when satisfied), wrong bytes, evidence, and causes as
+   * "CLASS/CAUSE" (each wrong cell's own class and the mutation kind behind it).
+   */
   public record Result(FailureClass failureClass, Map<FailureClass, Long> wrongBytes, List<String> firstWrongCells,
       Set<String> causes) {
     public Result(FailureClass failureClass, Map<FailureClass, Long> wrongBytes, List<String> firstWrongCells) {
@@ -101,7 +104,7 @@ public final class Judgement {
     if (del != null && del.getMacFailures() > 0) {
       wrong.put(FailureClass.MAC_FAILURE, e.splice().getLength());
       notes.add("a TLS record failed authentication at the receiver: connection aborted");
-      return new Result(FailureClass.MAC_FAILURE, wrong, notes, changesDuring(e));
+      return new Result(FailureClass.MAC_FAILURE, wrong, notes, changesDuring(e, FailureClass.MAC_FAILURE));
     }
     if (!delivered(e)) {
       return lost(e);
@@ -156,7 +159,7 @@ public final class Judgement {
     }
     for (FailureClass c : List.of(FailureClass.RETRANSMIT_DIVERGENCE, FailureClass.TORN, FailureClass.CHECKSUM_MISMATCH)) {
       if (wrong.containsKey(c)) {
-        return new Result(c, wrong, notes, changesDuring(e));
+        return new Result(c, wrong, notes, changesDuring(e, c));
       }
     }
     return ok();
@@ -184,7 +187,7 @@ public final class Judgement {
 
   private static Result lost(Evidence e) {
     return new Result(FailureClass.LOST, Map.of(FailureClass.LOST, e.splice().getLength()),
-        List.of(e.delivery() == null ? "never delivered" : "connection aborted before delivery"), Set.of("NONE"));
+        List.of(e.delivery() == null ? "never delivered" : "connection aborted before delivery"), Set.of("LOST/NONE"));
   }
 
   /** The newest version whose change could be in the delivered bytes. */
@@ -327,7 +330,7 @@ public final class Judgement {
       }
       long off = d.start + (long) i * CellCodec.CELL;
       wrong.merge(c, (long) CellCodec.CELL, Long::sum);
-      causes.add(cause(e, c, off, d.op[i], version, vc));
+      causes.add(c.name() + "/" + cause(e, c, off, d.op[i], version, vc));
       if (first.size() < 5) {
         first.add(describe(off, d.kind[i], d.op[i], x.zero[i], x.op[i], h) + " -> " + c);
       }
@@ -371,7 +374,7 @@ public final class Judgement {
   }
 
   /** Kinds of the mutations over the transfer's range between splice-in and completion. */
-  private static Set<String> changesDuring(Evidence e) {
+  private static Set<String> changesDuring(Evidence e, FailureClass c) {
     Set<String> out = new TreeSet<>();
     FileHistory h = e.history();
     long start = e.splice().getOffset();
@@ -380,11 +383,11 @@ public final class Judgement {
     for (long v = e.splice().getVersion() + 1; v <= vc; v++) {
       FileHistory.Effect eff = h.effect(v);
       if (eff != null && eff.start() < end && eff.end() > start && h.at(v).getKind() != MutationKind.CREATE) {
-        out.add(label(h.at(v), e.writerTypes()));
+        out.add(c.name() + "/" + label(h.at(v), e.writerTypes()));
       }
     }
     if (out.isEmpty()) {
-      out.add("NONE");
+      out.add(c.name() + "/NONE");
     }
     return out;
   }

@@ -41,7 +41,10 @@ public final class Verifier {
   }
 
   private static final class Transfer {
+    /** The latest splice attempt (what a transfer without delivery is judged by). */
     SpliceRecord splice;
+    /** Every splice attempt by number: a delivery is judged against the attempt it carried. */
+    final Map<Integer, SpliceRecord> attempts = new HashMap<>();
     DeliveryRecord delivery;
     final List<SegmentRecord> segments = new ArrayList<>();
     boolean judged;
@@ -96,13 +99,14 @@ public final class Verifier {
     CellState c = cell(r.getContext());
     Transfer t = c.transfers.computeIfAbsent(r.getTransferId(), id -> new Transfer());
     if (t.splice != null) {
-      if (!t.judged && r.getAttempt() > t.splice.getAttempt()) {
-        t.splice = r; // a re-splice: the transfer is now judged against this version
-        judge(c, t, false);
+      if (!t.judged && t.attempts.putIfAbsent(r.getAttempt(), r) == null && r.getAttempt() > t.splice.getAttempt()) {
+        t.splice = r; // a re-splice: the transfer's latest attempt
       }
+      judge(c, t, false);
       return; // a redelivered record: already counted
     }
     t.splice = r;
+    t.attempts.put(r.getAttempt(), r);
     c.spliceRecords++;
     c.firstAt = Math.min(c.firstAt, r.getAtNanos());
     judge(c, t, false);
@@ -191,6 +195,9 @@ public final class Verifier {
       return;
     }
     c.waiting.remove(t);
+    if (t.delivery != null && t.attempts.containsKey(t.delivery.getSpliceAttempt())) {
+      t.splice = t.attempts.get(t.delivery.getSpliceAttempt()); // what was delivered came from this splice
+    }
     t.judged = true;
     c.verdicts++;
     boolean writerTypes = t.splice.getContext().getStrategy() == Strategy.COMPLETION_AFTER_SNAPSHOT;
@@ -198,7 +205,7 @@ public final class Verifier {
     if (h == null) {
       c.malformed++;
       Judgement.Result r = new Judgement.Result(FailureClass.TORN, Map.of(FailureClass.TORN, t.splice.getLength()),
-          List.of("no mutation record for file " + t.splice.getFileId() + ": the log is incomplete"), java.util.Set.of("NONE"));
+          List.of("no mutation record for file " + t.splice.getFileId() + ": the log is incomplete"), java.util.Set.of("TORN/NONE"));
       MODELS.forEach(m -> results.put(m, r));
     } else {
       Judgement.Evidence e = new Judgement.Evidence(t.splice, t.delivery, t.segments, h, writerTypes);
@@ -224,7 +231,7 @@ public final class Verifier {
       List<String> witness = List.of();
       if (verdict == Verdict.VIOLATED) {
         for (String cause : r.causes()) {
-          c.causes.merge(model + "/" + r.failureClass().name() + "/" + cause, 1L, Long::sum);
+          c.causes.merge(model + "/" + cause, 1L, Long::sum); // cause is "CLASS/KIND" per wrong cell's class
         }
         witness = witness(t, h, r, model);
         List<Witness> ws = c.witnesses.computeIfAbsent(model + "/" + r.failureClass().name(), k -> new ArrayList<>());
@@ -252,10 +259,11 @@ public final class Verifier {
     if (t.delivery == null || h == null) {
       return false;
     }
-    if (t.delivery.getSpliceAttempt() != t.splice.getAttempt()) {
+    SpliceRecord splice = t.attempts.get(t.delivery.getSpliceAttempt());
+    if (splice == null) {
       return false;
     }
-    if (h.contiguousVersion() < t.splice.getVersion() || !Judgement.opsKnown(t.delivery, h)) {
+    if (h.contiguousVersion() < splice.getVersion() || !Judgement.opsKnown(t.delivery, h)) {
       return false;
     }
     if (h.at(h.contiguousVersion()).getAtNanos() < t.delivery.getAtNanos()) {

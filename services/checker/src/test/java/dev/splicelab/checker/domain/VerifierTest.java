@@ -22,6 +22,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The verifier end to end: which records a transfer waits for, one verdict per transfer and model
+ * (SNAPSHOT, WINDOW, INTEGRITY, in that order), what each model says and how the cell counts it.
+ *
+ * <p>A transfer is judged online only once its (latest) splice, its delivery, the mutation log up
+ * to the delivery (newest record at or after the delivery), the segment records of the delivered
+ * splice attempt (every seq), and a segment record of the cell {@link #SETTLE} past the delivery
+ * (every transmission before the delivery is in) are known. {@link #settle} builds that last one.
+ */
 class VerifierTest {
 
   private static final String RUN = "run-v";
@@ -31,34 +40,83 @@ class VerifierTest {
   private static final int FILE = 5;
   private static final int CELL = CellCodec.CELL;
   private static final long MS = 1_000_000L;
+  private static final long US = 1_000L;
+  /** How far past a delivery the cell's segment records must be before it is judged (Verifier.SETTLE_NANOS). */
+  private static final long SETTLE = 500 * MS;
   private static final long OP_A = 0xA0;
   private static final long OP_B = 0xB0;
   private static final long OP_C = 0xC0;
   private static final long OP_D = 0xD0;
+
+  private static final List<String> MODELS = List.of("SNAPSHOT", "WINDOW", "INTEGRITY");
 
   private final List<Verifier.Judged> judged = new ArrayList<>();
   private final Verifier verifier = new Verifier(judged::add);
 
   // --- record builders -------------------------------------------------------------------------
 
+  private static MutationRecord mutation(RunContext ctx, long version, MutationKind kind, long offset, long length, long op,
+      long atNanos) {
+    return MutationRecord.newBuilder().setContext(ctx).setFileId(FILE).setVersion(version).setKind(kind)
+        .setOffset(offset).setLength(length).setOpId(op).setSizeAfter(8192).setAtNanos(atNanos).build();
+  }
+
   private static MutationRecord mutation(long version, MutationKind kind, long offset, long length, long op, long atMs) {
-    return MutationRecord.newBuilder().setContext(CTX).setFileId(FILE).setVersion(version).setKind(kind)
-        .setOffset(offset).setLength(length).setOpId(op).setSizeAfter(8192).setAtNanos(atMs * MS).build();
+    return mutation(CTX, version, kind, offset, length, op, atMs * MS);
+  }
+
+  private static MutationRecord write(long version, long offset, long length, long op, long atMs) {
+    return mutation(version, MutationKind.WRITE, offset, length, op, atMs);
   }
 
   private static final MutationRecord M1 = mutation(1, MutationKind.CREATE, 0, 8192, 0, 1);
-  private static final MutationRecord M2 = mutation(2, MutationKind.WRITE, 0, 8192, OP_A, 2);
-  /** Written after T1 was spliced at v2, over [256, 512) of its range. */
-  private static final MutationRecord M3 = mutation(3, MutationKind.WRITE, 256, 256, OP_B, 4);
+  private static final MutationRecord M2 = write(2, 0, 8192, OP_A, 2);
+  /** Written after T1 was spliced at v2, before its delivery, over [256, 512) of its range. */
+  private static final MutationRecord M3 = write(3, 256, 256, OP_B, 4);
+  /** After T1's delivery and outside its range: the record that shows the log has passed the delivery. */
+  private static final MutationRecord M4 = write(4, 4096, 64, OP_C, 6);
+  /** For logs without M3: v3 after the deliveries at 5 ms, outside every transfer's range. */
+  private static final MutationRecord END3 = write(3, 4096, 64, OP_C, 6);
+
+  private static SpliceRecord splice(RunContext ctx, String id, long offset, long length, long version, long atNanos) {
+    return SpliceRecord.newBuilder().setContext(ctx).setTransferId(id).setFileId(FILE).setOffset(offset)
+        .setLength(length).setVersion(version).setPipeId(1).setAtNanos(atNanos).build();
+  }
 
   private static SpliceRecord splice(String id, long offset, long length, long version, long atMs) {
-    return SpliceRecord.newBuilder().setContext(CTX).setTransferId(id).setFileId(FILE).setOffset(offset)
-        .setLength(length).setVersion(version).setPipeId(1).setAtNanos(atMs * MS).build();
+    return splice(CTX, id, offset, length, version, atMs * MS);
+  }
+
+  private static DeliveryRecord delivery(RunContext ctx, String id, long offset, byte[] bytes, long atNanos) {
+    return DeliveryRecord.newBuilder().setContext(ctx).setTransferId(id).setFileId(FILE).setOffset(offset)
+        .setLength(bytes.length).addAllRuns(CellCodec.decodeRuns(FILE, offset, bytes)).setAtNanos(atNanos).build();
   }
 
   private static DeliveryRecord delivery(String id, long offset, byte[] bytes, long atMs) {
-    return DeliveryRecord.newBuilder().setContext(CTX).setTransferId(id).setFileId(FILE).setOffset(offset)
-        .setLength(bytes.length).addAllRuns(CellCodec.decodeRuns(FILE, offset, bytes)).setAtNanos(atMs * MS).build();
+    return delivery(CTX, id, offset, bytes, atMs * MS);
+  }
+
+  /** One transmission (attempt 0) of segment seq of splice attempt 0; plaintext crc derived from seq. */
+  private static SegmentRecord segment(RunContext ctx, String id, int seq, int count, long offset, int length, long dmaNanos) {
+    return SegmentRecord.newBuilder().setContext(ctx).setTransferId(id).setFileId(FILE).setSeq(seq).setAttempt(0)
+        .setFileOffset(offset).setLength(length).setCsumReadNanos(dmaNanos - 10 * US).setDmaReadNanos(dmaNanos)
+        .setPlaintextCrc(0x1000 + seq).setSegmentCount(count).build();
+  }
+
+  private static SegmentRecord segment(String id, int seq, int count, long offset, int length, long dmaUs) {
+    return segment(CTX, id, seq, count, offset, length, dmaUs * US);
+  }
+
+  /**
+   * A segment record of a later transfer of the cell, SETTLE after a delivery at deliveryMs: the
+   * segment log of the cell has moved past the delivery.
+   */
+  private static SegmentRecord settle(RunContext ctx, long deliveryNanos) {
+    return segment(ctx, "t-later", 0, 1, 8192, CELL, deliveryNanos + SETTLE);
+  }
+
+  private static SegmentRecord settle(long deliveryMs) {
+    return settle(CTX, deliveryMs * MS);
   }
 
   private static byte[] concat(byte[]... parts) {
@@ -73,122 +131,242 @@ class VerifierTest {
     return CellCodec.fill(FILE, op, offset, length);
   }
 
+  /** A cell at offset whose first half is op a's and second half op b's: torn inside the cell. */
+  private static byte[] tornCell(long a, long b, long offset) {
+    byte[] c = fill(a, offset, CELL);
+    System.arraycopy(fill(b, offset, CELL), CELL / 2, c, CELL / 2, CELL / 2);
+    return c;
+  }
+
   /** T1: [0, 1024) spliced at v2 (all A) at 3 ms; delivered at 5 ms with B over [256, 512). */
   private static final SpliceRecord T1 = splice("t1", 0, 1024, 2, 3);
   private static final DeliveryRecord D1 =
       delivery("t1", 0, concat(fill(OP_A, 0, 256), fill(OP_B, 256, 256), fill(OP_A, 512, 512)), 5);
+  /** T1's two segments, read for the wire after M3 and before the delivery. */
+  private static final SegmentRecord G0 = segment("t1", 0, 2, 0, 512, 4_500);
+  private static final SegmentRecord G1 = segment("t1", 1, 2, 512, 512, 4_600);
+  /** T1 sent as one segment. */
+  private static final SegmentRecord G = segment("t1", 0, 1, 0, 1024, 4_500);
+  private static final SegmentRecord S1 = settle(5);
 
-  private void feed(Object r) {
+  private void feed(Object... records) {
+    for (Object r : records) {
+      feed(verifier, r);
+    }
+  }
+
+  private static void feed(Verifier v, Object r) {
     if (r instanceof MutationRecord m) {
-      verifier.onMutation(m);
+      v.onMutation(m);
     } else if (r instanceof SpliceRecord s) {
-      verifier.onSplice(s);
+      v.onSplice(s);
     } else if (r instanceof DeliveryRecord d) {
-      verifier.onDelivery(d);
+      v.onDelivery(d);
     } else if (r instanceof SegmentRecord g) {
-      verifier.onSegment(g);
+      v.onSegment(g);
     } else {
       throw new IllegalArgumentException(String.valueOf(r));
     }
   }
 
-  private static void assertNewerVersionOfT1(Verifier.Judged j) {
-    assertThat(j.transferId()).isEqualTo("t1");
-    assertThat(j.context()).isEqualTo(CTX);
-    assertThat(j.verdict()).isEqualTo(Verdict.VIOLATED);
-    assertThat(j.failureClass()).isEqualTo(FailureClass.NEWER_VERSION);
-    assertThat(j.wrongBytes()).containsExactly(entry(FailureClass.NEWER_VERSION, 256L));
+  /** The judgements of one transfer, by model. */
+  private List<Verifier.Judged> of(String transferId) {
+    return judged.stream().filter(j -> j.transferId().equals(transferId)).toList();
   }
 
-  // --- tests -----------------------------------------------------------------------------------
+  private static Verifier.Judged model(List<Verifier.Judged> js, String model) {
+    return js.stream().filter(j -> j.model().equals(model)).findFirst().orElseThrow(() -> new AssertionError("no " + model + " in " + js));
+  }
 
-  @Test
-  void inOrderRecordsAreJudgedOnceWhenTheDeliveryArrives() {
-    feed(M1);
-    feed(M2);
-    feed(T1);
-    feed(M3);
-    assertThat(judged).as("no delivery yet").isEmpty();
-    feed(D1);
-    assertThat(judged).singleElement().satisfies(VerifierTest::assertNewerVersionOfT1);
+  private static void assertVerdicts(List<Verifier.Judged> js, String id, FailureClass snapshot, FailureClass window,
+      FailureClass integrity) {
+    assertThat(js).as("judgements of %s", id).extracting(Verifier.Judged::model).containsExactlyElementsOf(MODELS);
+    assertThat(js).allSatisfy(j -> assertThat(j.transferId()).isEqualTo(id));
+    List<FailureClass> expected = List.of(snapshot, window, integrity);
+    for (int i = 0; i < 3; i++) {
+      Verifier.Judged j = js.get(i);
+      assertThat(j.failureClass()).as("%s %s", id, j.model()).isEqualTo(expected.get(i));
+      assertThat(j.verdict()).as("%s %s", id, j.model()).isEqualTo(expected.get(i) == FailureClass.NONE ? Verdict.OK : Verdict.VIOLATED);
+      if (j.verdict() == Verdict.OK) {
+        assertThat(j.wrongBytes()).as("%s %s", id, j.model()).isEmpty();
+        assertThat(j.causes()).as("%s %s", id, j.model()).isEmpty();
+        assertThat(j.witness()).as("%s %s", id, j.model()).isEmpty();
+      } else {
+        assertThat(j.witness()).as("%s %s", id, j.model()).isNotEmpty().last().asString().contains("VERDICT " + j.model());
+      }
+    }
+  }
 
-    CellSummary s = verifier.status(RUN, CELL_NO);
+  /** T1 (D1 equals the file at v3): NEWER_VERSION under SNAPSHOT, fine under WINDOW and INTEGRITY. */
+  private static void assertT1(List<Verifier.Judged> js) {
+    assertVerdicts(js, "t1", FailureClass.NEWER_VERSION, FailureClass.NONE, FailureClass.NONE);
+    assertThat(js).allSatisfy(j -> {
+      assertThat(j.context()).isEqualTo(CTX);
+      assertThat(j.detected()).isFalse();
+    });
+    assertThat(js.get(0).wrongBytes()).containsExactly(entry(FailureClass.NEWER_VERSION, 256L));
+    assertThat(js.get(0).causes()).containsExactly("NEWER_VERSION/WRITE");
+  }
+
+  private static void assertT1Counted(CellSummary s) {
     assertThat(s.getTransfers()).isEqualTo(1);
     assertThat(s.getVerdicts()).isEqualTo(1);
     assertThat(s.getSnapshotMap()).containsExactly(entry("VIOLATED/NEWER_VERSION", 1L));
+    assertThat(s.getWindowMap()).containsExactly(entry("OK/NONE", 1L));
+    assertThat(s.getIntegrityMap()).containsExactly(entry("OK/NONE", 1L));
     assertThat(s.getWrongBytesMap()).containsExactly(entry("NEWER_VERSION", 256L));
-    assertThat(s.getMutations()).isEqualTo(3);
+    assertThat(s.getCausesMap()).containsExactly(entry("SNAPSHOT/NEWER_VERSION/WRITE", 1L));
+    assertThat(s.getSilent()).isEqualTo(1);
+    assertThat(s.getDetected()).isZero();
+  }
+
+  // --- when a transfer is judged ---------------------------------------------------------------
+
+  @Test
+  void inOrderRecordsAreJudgedOnceWhenTheLastNeededRecordArrives() {
+    feed(M1, M2, T1, M3, G0, G1);
+    assertThat(judged).as("no delivery yet").isEmpty();
+    feed(D1);
+    assertThat(judged).as("the log has not reached the delivery's time").isEmpty();
+    feed(M4);
+    assertThat(judged).as("transmissions up to the delivery may still be on their way").isEmpty();
+    feed(S1);
+    assertT1(judged);
+
+    CellSummary s = verifier.status(RUN, CELL_NO);
+    assertT1Counted(s);
+    assertThat(s.getMutations()).isEqualTo(4);
     assertThat(s.getDeliveries()).isEqualTo(1);
     assertThat(s.getDeliveredBytes()).isEqualTo(1024);
     assertThat(s.getStrategy()).isEqualTo(Strategy.SHARE);
 
     CellSummary f = verifier.finalizeCell(RUN, CELL_NO, 5);
-    assertThat(judged).as("finalize does not judge again").hasSize(1);
+    assertThat(judged).as("finalize does not judge again").hasSize(3);
     assertThat(f.getVerdicts()).isEqualTo(f.getTransfers()).isEqualTo(1);
+    assertT1Counted(f);
   }
 
   @Test
   void aDeliveryWaitsForTheMutationRecordsItNeeds() {
-    feed(T1);
-    feed(D1);
+    feed(T1, G0, G1, D1, S1);
     assertThat(judged).as("no mutation record yet").isEmpty();
-    feed(M1);
-    feed(M2);
-    // The log reaches the splice version, but the delivered op B is not in it yet: judging now
-    // would take B for data no mutation wrote.
+    feed(M1, M2);
+    // The log reaches the splice version, but neither the delivered op B nor the delivery's time.
     assertThat(judged).as("op B still unknown").isEmpty();
     assertThat(verifier.status(RUN, CELL_NO).getVerdicts()).isZero();
+    feed(M4);
+    assertThat(judged).as("v4 waits for v3: the log is not contiguous").isEmpty();
     feed(M3);
-    assertThat(judged).singleElement().satisfies(VerifierTest::assertNewerVersionOfT1);
+    assertT1(judged);
+  }
+
+  @Test
+  void aDeliveredOpTheLogDoesNotKnowYetIsWaitedForEvenWhenTheLogHasPassedTheDeliveryTime() {
+    // Clocks apart: op B is logged as v4 at 6 ms, after v3 at 5 ms and after the delivery at 5 ms.
+    feed(M1, M2, T1, G0, G1, D1, S1, write(3, 4096, 64, OP_C, 5));
+    // Judging now would take B for data no mutation wrote (TORN).
+    assertThat(judged).as("op B still unknown").isEmpty();
+    feed(write(4, 256, 256, OP_B, 6));
+    assertThat(judged).hasSize(3);
+    assertThat(judged.get(0).failureClass()).isEqualTo(FailureClass.NEWER_VERSION);
+  }
+
+  @Test
+  void theLogMustReachTheDeliveryTimeButNotPassIt() {
+    feed(M1, M2, T1, M3, G0, G1, S1);
+    feed(D1.toBuilder().setAtNanos(4 * MS + 1).build());
+    assertThat(judged).as("v3 at 4 ms, delivery 1 ns later").isEmpty();
+    feed(write(4, 4096, 64, OP_C, 0).toBuilder().setAtNanos(4 * MS + 1).build());
+    assertThat(judged).as("a record at the delivery's time is enough").hasSize(3);
+    assertT1(judged);
   }
 
   @Test
   void aSpliceArrivingAfterItsDeliveryIsJudgedOnArrival() {
-    feed(M1);
-    feed(M2);
+    feed(M1, M2, END3);
     DeliveryRecord ok = delivery("t9", 1024, fill(OP_A, 1024, 512), 5);
-    feed(ok);
+    feed(ok, segment("t9", 0, 1, 1024, 512, 4_000), S1);
     assertThat(judged).isEmpty();
     feed(splice("t9", 1024, 512, 2, 3));
-    assertThat(judged).singleElement().satisfies(j -> {
-      assertThat(j.transferId()).isEqualTo("t9");
-      assertThat(j.verdict()).isEqualTo(Verdict.OK);
-      assertThat(j.failureClass()).isEqualTo(FailureClass.NONE);
-      assertThat(j.wrongBytes()).isEmpty();
-      assertThat(j.witness()).isEmpty();
-    });
-    assertThat(verifier.status(RUN, CELL_NO).getSnapshotMap()).containsExactly(entry("OK/NONE", 1L));
+    assertVerdicts(judged, "t9", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
+    CellSummary s = verifier.status(RUN, CELL_NO);
+    assertThat(s.getSnapshotMap()).containsExactly(entry("OK/NONE", 1L));
+    assertThat(s.getWindowMap()).containsExactly(entry("OK/NONE", 1L));
+    assertThat(s.getIntegrityMap()).containsExactly(entry("OK/NONE", 1L));
+    assertThat(s.getCausesMap()).isEmpty();
+    assertThat(s.getSilent()).isZero();
+    assertThat(s.getDetected()).isZero();
   }
 
   @Test
   void everyArrivalOrderGivesExactlyOneJudgementWhenTheLastNeededRecordArrives() {
-    List<Object> records = List.of(M1, M2, M3, T1, D1);
+    List<Object> records = List.of(M1, M2, M3, M4, T1, G, D1, S1);
     List<List<Object>> orders = new ArrayList<>();
     permutations(new ArrayList<>(records), 0, orders);
-    assertThat(orders).hasSize(120);
+    assertThat(orders).hasSize(40_320);
+    List<Verifier.Judged> first = null;
+    CellSummary firstSummary = null;
     for (List<Object> order : orders) {
       List<Verifier.Judged> out = new ArrayList<>();
       Verifier v = new Verifier(out::add);
       for (int i = 0; i < order.size(); i++) {
-        Object r = order.get(i);
-        if (r instanceof MutationRecord m) {
-          v.onMutation(m);
-        } else if (r instanceof SpliceRecord s) {
-          v.onSplice(s);
-        } else {
-          v.onDelivery((DeliveryRecord) r);
+        feed(v, order.get(i));
+        if (out.size() != (i == order.size() - 1 ? 3 : 0)) {
+          throw new AssertionError("order " + names(order) + ": " + out.size() + " judgements after " + (i + 1) + " records");
         }
-        assertThat(out).as("judgements after %d records of order %s", i + 1, names(order))
-            .hasSize(i == order.size() - 1 ? 1 : 0);
       }
-      assertNewerVersionOfT1(out.get(0));
       CellSummary s = v.finalizeCell(RUN, CELL_NO, 0);
-      assertThat(out).as("order %s", names(order)).hasSize(1);
-      assertThat(s.getTransfers()).isEqualTo(1);
-      assertThat(s.getVerdicts()).isEqualTo(1);
-      assertThat(s.getMutations()).isEqualTo(3);
-      assertThat(s.getSnapshotMap()).containsExactly(entry("VIOLATED/NEWER_VERSION", 1L));
+      if (out.size() != 3) {
+        throw new AssertionError("order " + names(order) + ": finalize judged again: " + out);
+      }
+      if (first == null) {
+        assertT1(out);
+        assertT1Counted(s);
+        assertThat(s.getMutations()).isEqualTo(4);
+        first = out;
+        firstSummary = s.toBuilder().clearWitnesses().build();
+      } else if (!out.equals(first) || !s.toBuilder().clearWitnesses().build().equals(firstSummary)) {
+        // every order judges alike (witness lines included)
+        assertThat(out).as("order %s", names(order)).isEqualTo(first);
+        assertThat(s.toBuilder().clearWitnesses().build()).as("order %s", names(order)).isEqualTo(firstSummary);
+      }
     }
+  }
+
+  @Test
+  void everyOrderOfTheSegmentRecordsIsJudgedWhenTheLastOneArrives() {
+    SpliceRecord t = splice("t3", 0, 960, 2, 3);
+    DeliveryRecord d = delivery("t3", 0, fill(OP_A, 0, 960), 5);
+    List<Object> segments = List.of(segment("t3", 0, 3, 0, 320, 3_100), segment("t3", 1, 3, 320, 320, 3_200),
+        segment("t3", 2, 3, 640, 320, 3_300), settle(5));
+    List<List<Object>> orders = new ArrayList<>();
+    permutations(new ArrayList<>(segments), 0, orders);
+    assertThat(orders).hasSize(24);
+    for (List<Object> order : orders) {
+      List<Verifier.Judged> out = new ArrayList<>();
+      Verifier v = new Verifier(out::add);
+      for (Object r : List.of(M1, M2, M3, M4, t, d)) {
+        feed(v, r);
+      }
+      // A segment of another splice attempt fills no gap.
+      feed(v, segment("t3", 2, 3, 640, 320, 3_300).toBuilder().setSpliceAttempt(1).build());
+      for (int i = 0; i < order.size(); i++) {
+        feed(v, order.get(i));
+        assertThat(out).as("after %d of %s", i + 1, order).hasSize(i == order.size() - 1 ? 3 : 0);
+      }
+      assertVerdicts(out, "t3", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
+    }
+  }
+
+  @Test
+  void aDeliveryWaitsUntilTheCellsSegmentRecordsHaveSettledPastIt() {
+    RunContext other = CTX.toBuilder().setCell(CELL_NO + 1).build();
+    feed(M1, M2, T1, M3, M4, G0, G1, D1);
+    feed(settle(other, 5 * MS)); // another cell's segment log says nothing about this one
+    feed(segment("t-later", 0, 1, 8192, CELL, 5 * MS / US).toBuilder().setDmaReadNanos(5 * MS + SETTLE - 1).build());
+    assertThat(judged).isEmpty();
+    feed(S1);
+    assertT1(judged);
   }
 
   private static void permutations(List<Object> items, int k, List<List<Object>> out) {
@@ -206,118 +384,114 @@ class VerifierTest {
   private static List<String> names(List<Object> order) {
     List<String> n = new ArrayList<>();
     for (Object r : order) {
-      n.add(r == M1 ? "M1" : r == M2 ? "M2" : r == M3 ? "M3" : r == T1 ? "T1" : "D1");
+      n.add(r == M1 ? "M1" : r == M2 ? "M2" : r == M3 ? "M3" : r == M4 ? "M4" : r == T1 ? "T1" : r == G ? "G"
+          : r == D1 ? "D1" : r == S1 ? "S1" : String.valueOf(r));
     }
     return n;
   }
 
   @Test
   void finalizeJudgesASpliceWithoutDeliveryAsLostOnce() {
-    feed(M1);
-    feed(M2);
+    feed(M1, M2);
     feed(splice("t2", 2048, 640, 2, 3));
     assertThat(judged).isEmpty();
     assertThat(verifier.status(RUN, CELL_NO).getVerdicts()).isZero();
 
     CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 5);
-    assertThat(judged).singleElement().satisfies(j -> {
-      assertThat(j.transferId()).isEqualTo("t2");
-      assertThat(j.verdict()).isEqualTo(Verdict.VIOLATED);
-      assertThat(j.failureClass()).isEqualTo(FailureClass.LOST);
-      assertThat(j.wrongBytes()).containsExactly(entry(FailureClass.LOST, 640L));
-    });
+    assertVerdicts(judged, "t2", FailureClass.LOST, FailureClass.LOST, FailureClass.LOST);
+    assertThat(judged).allSatisfy(j -> assertThat(j.wrongBytes()).containsExactly(entry(FailureClass.LOST, 640L)));
     assertThat(s.getTransfers()).isEqualTo(1);
     assertThat(s.getVerdicts()).isEqualTo(1);
     assertThat(s.getSnapshotMap()).containsExactly(entry("VIOLATED/LOST", 1L));
-    assertThat(s.getWrongBytesMap()).containsExactly(entry("LOST", 640L));
-    assertThat(s.getWitnessesList()).singleElement().satisfies(w -> {
+    assertThat(s.getWindowMap()).containsExactly(entry("VIOLATED/LOST", 1L));
+    assertThat(s.getIntegrityMap()).containsExactly(entry("VIOLATED/LOST", 1L));
+    assertThat(s.getWrongBytesMap()).as("wrong bytes are counted once, under SNAPSHOT").containsExactly(entry("LOST", 640L));
+    assertThat(s.getCausesMap()).containsOnly(entry("SNAPSHOT/LOST/NONE", 1L), entry("WINDOW/LOST/NONE", 1L),
+        entry("INTEGRITY/LOST/NONE", 1L));
+    assertThat(s.getSilent()).as("nothing was accepted").isZero();
+    assertThat(s.getWitnessesList()).hasSize(3).allSatisfy(w -> {
       assertThat(w.getTransferId()).isEqualTo("t2");
       assertThat(w.getFailureClass()).isEqualTo("LOST");
     });
+    assertThat(s.getWitnessesList()).extracting(Witness::getModel).containsExactlyInAnyOrderElementsOf(MODELS);
 
     CellSummary again = verifier.finalizeCell(RUN, CELL_NO, 5);
-    assertThat(judged).as("a second finalize judges nothing").hasSize(1);
+    assertThat(judged).as("a second finalize judges nothing").hasSize(3);
     assertThat(again.getVerdicts()).isEqualTo(1);
     // A delivery arriving after the LOST verdict changes nothing.
-    feed(delivery("t2", 2048, fill(OP_A, 2048, 640), 9));
-    assertThat(judged).hasSize(1);
+    feed(delivery("t2", 2048, fill(OP_A, 2048, 640), 9), segment("t2", 0, 1, 2048, 640, 8_000), M3, M4, settle(9));
+    assertThat(judged).hasSize(3);
     assertThat(verifier.status(RUN, CELL_NO).getVerdicts()).isEqualTo(1);
   }
 
   @Test
   void finalizeJudgesEveryPendingTransferAndCountsClassesApart() {
-    feed(M1);
-    feed(M2);
-    feed(T1);
-    feed(D1); // waits for M3
-    feed(splice("ok", 4096, 256, 2, 3));
-    feed(delivery("ok", 4096, fill(OP_A, 4096, 256), 4));
+    feed(M1, M2, END3); // no M3 in this log: op B unknown
+    feed(T1, G0, G1, D1, S1); // waits for op B
+    feed(splice("ok", 4096, 256, 2, 3), segment("ok", 0, 1, 4096, 256, 3_500));
+    feed(delivery("ok", 4096, fill(OP_A, 4096, 256), 4), settle(4));
     feed(splice("lost", 6144, 128, 2, 3));
     feed(delivery("orphan", 0, fill(OP_A, 0, 64), 4)); // no splice record: never judged
-    assertThat(judged).extracting(Verifier.Judged::transferId).containsExactly("ok");
+    assertThat(judged).extracting(Verifier.Judged::transferId).containsExactly("ok", "ok", "ok");
 
     CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 10);
-    assertThat(judged).extracting(Verifier.Judged::transferId).containsExactlyInAnyOrder("ok", "t1", "lost");
+    assertThat(judged).hasSize(9);
+    assertVerdicts(of("ok"), "ok", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
+    // Without M3 op B is unknown to the log: the finalizer can only call it torn.
+    assertVerdicts(of("t1"), "t1", FailureClass.TORN, FailureClass.TORN, FailureClass.TORN);
+    assertVerdicts(of("lost"), "lost", FailureClass.LOST, FailureClass.LOST, FailureClass.LOST);
     assertThat(s.getTransfers()).isEqualTo(3);
     assertThat(s.getVerdicts()).isEqualTo(3);
     assertThat(s.getDeliveries()).isEqualTo(3);
-    // Without M3 op B is unknown to the log: the finalizer can only call it torn.
     assertThat(s.getSnapshotMap()).containsOnly(
         entry("OK/NONE", 1L), entry("VIOLATED/TORN", 1L), entry("VIOLATED/LOST", 1L));
+    assertThat(s.getWindowMap()).containsOnly(
+        entry("OK/NONE", 1L), entry("VIOLATED/TORN", 1L), entry("VIOLATED/LOST", 1L));
+    assertThat(s.getIntegrityMap()).containsOnly(
+        entry("OK/NONE", 1L), entry("VIOLATED/TORN", 1L), entry("VIOLATED/LOST", 1L));
     assertThat(s.getWrongBytesMap()).containsOnly(entry("TORN", 256L), entry("LOST", 128L));
-    assertThat(s.getWitnessesList()).extracting(Witness::getTransferId).containsExactlyInAnyOrder("t1", "lost");
+    assertThat(s.getWitnessesList()).extracting(Witness::getTransferId)
+        .containsExactlyInAnyOrder("t1", "t1", "t1", "lost", "lost", "lost");
+    assertThat(s.getWitnessesList()).extracting(w -> w.getModel() + "/" + w.getFailureClass()).containsExactlyInAnyOrder(
+        "SNAPSHOT/TORN", "WINDOW/TORN", "INTEGRITY/TORN", "SNAPSHOT/LOST", "WINDOW/LOST", "INTEGRITY/LOST");
     assertThat(verifier.finalizeCell(RUN, CELL_NO, 0).getWitnessesList()).isEmpty();
   }
 
   @Test
   void duplicateRecordsAreNotCountedTwice() {
-    feed(M1);
-    feed(M1);
-    feed(M2);
-    feed(T1);
-    feed(T1);
-    feed(D1);
-    feed(D1);
-    feed(M2);
-    feed(M3);
-    feed(M3);
-    feed(T1);
-    feed(D1);
-    assertThat(judged).singleElement().satisfies(VerifierTest::assertNewerVersionOfT1);
+    feed(M1, M1, M2, T1, T1, G0, D1, G0, D1, M2, M3, M3, G1, T1, S1, D1, M4, G1, M4, S1);
+    assertT1(judged);
+    feed(T1, D1, G0, G1, M4, S1);
     CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 5);
-    assertThat(judged).hasSize(1);
-    assertThat(s.getTransfers()).isEqualTo(1);
-    assertThat(s.getVerdicts()).isEqualTo(1);
-    assertThat(s.getMutations()).isEqualTo(3);
+    assertThat(judged).hasSize(3);
+    assertT1Counted(s);
+    assertThat(s.getMutations()).isEqualTo(4);
     assertThat(s.getDeliveries()).isEqualTo(1);
     assertThat(s.getDeliveredBytes()).isEqualTo(1024);
-    assertThat(s.getWrongBytesMap()).containsExactly(entry("NEWER_VERSION", 256L));
-    assertThat(s.getSnapshotMap()).containsExactly(entry("VIOLATED/NEWER_VERSION", 1L));
-    assertThat(s.getWitnessesList()).hasSize(1);
+    assertThat(s.getWitnessesList()).singleElement().satisfies(w -> assertThat(w.getModel()).isEqualTo("SNAPSHOT"));
   }
 
   @Test
   void aDeliveryForAFileWithoutAnyMutationRecordIsFinalizedAsMalformed() {
-    feed(T1);
-    feed(delivery("t1", 0, fill(OP_A, 0, 1024), 5));
+    feed(T1, G0, G1, delivery("t1", 0, fill(OP_A, 0, 1024), 5), S1);
     assertThat(judged).isEmpty();
     CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 5);
-    assertThat(judged).singleElement().satisfies(j -> assertThat(j.verdict()).isEqualTo(Verdict.VIOLATED));
+    assertThat(judged).hasSize(3).allSatisfy(j -> assertThat(j.verdict()).isEqualTo(Verdict.VIOLATED));
+    assertThat(judged).extracting(Verifier.Judged::model).containsExactlyElementsOf(MODELS);
     assertThat(s.getVerdicts()).isEqualTo(s.getTransfers()).isEqualTo(1);
-    assertThat(s.getMalformedRecords()).isEqualTo(1);
+    assertThat(s.getMalformedRecords()).as("one malformed transfer, not one per model").isEqualTo(1);
   }
 
   @Test
   void cellsOfOneRunAreKeptApart() {
     RunContext other = CTX.toBuilder().setCell(CELL_NO + 1).build();
-    feed(M1);
-    feed(M2);
-    feed(T1);
+    feed(M1, M2, T1, G0, G1);
     verifier.onSplice(T1.toBuilder().setContext(other).build());
+    verifier.onSegment(G.toBuilder().setContext(other).build());
     verifier.onDelivery(D1.toBuilder().setContext(other).build()); // the other cell has no log
-    feed(M3);
-    feed(D1);
-    assertThat(judged).singleElement().satisfies(VerifierTest::assertNewerVersionOfT1);
+    verifier.onSegment(settle(other, 5 * MS));
+    feed(M3, M4, D1, S1);
+    assertT1(judged);
     assertThat(verifier.status(RUN, CELL_NO + 1).getTransfers()).isEqualTo(1);
     assertThat(verifier.status(RUN, CELL_NO + 1).getVerdicts()).isZero();
     assertThat(verifier.status(RUN, CELL_NO + 1).getMutations()).isZero();
@@ -331,18 +505,21 @@ class VerifierTest {
 
   @Test
   void aViolatedTransfersWitnessListsItsEventsInTimeOrder() {
-    feed(M1);
-    feed(M2);
+    feed(M1, M2);
     feed(T1); // 3 ms
     // A segment DMA read (3.5 ms) that happened before the mutation (4 ms) but is fed after it.
     feed(M3); // v3 at 4 ms over [256, 512): the cause
-    feed(mutation(4, MutationKind.WRITE, 4096, 64, OP_C, 4)); // v4 outside the range
+    feed(write(4, 4096, 64, OP_C, 4)); // v4 outside the range
     verifier.onSegment(SegmentRecord.newBuilder().setContext(CTX).setTransferId("t1").setFileId(FILE).setSeq(0)
-        .setAttempt(0).setFileOffset(0).setLength(1024).setCsumReadNanos(3_400_000).setDmaReadNanos(3_500_000).build());
-    feed(mutation(5, MutationKind.WRITE, 0, 64, OP_D, 6)); // v5 after the delivery
+        .setAttempt(0).setFileOffset(0).setLength(1024).setCsumReadNanos(3_400_000).setDmaReadNanos(3_500_000)
+        .setSegmentCount(1).build());
+    feed(write(5, 0, 64, OP_D, 6)); // v5 after the delivery
     feed(D1); // 5 ms
+    feed(S1); // another transfer's segment, not part of the witness
 
-    assertThat(judged).hasSize(1);
+    assertThat(judged).hasSize(3);
+    assertThat(judged.get(1).witness()).as("WINDOW is satisfied: no witness").isEmpty();
+    assertThat(judged.get(2).witness()).as("INTEGRITY is satisfied: no witness").isEmpty();
     List<String> lines = judged.get(0).witness();
     assertThat(lines).as("witness %s", lines).isNotEmpty();
 
@@ -359,9 +536,11 @@ class VerifierTest {
 
     assertThat(lines.get(splice)).contains("t1").contains("[0, 1024)").contains("v2");
     assertThat(lines.get(cause)).contains("[256, 512)").contains(Long.toHexString(OP_B));
-    assertThat(lines.get(verdict)).contains("SNAPSHOT").contains("NEWER_VERSION");
+    assertThat(lines.get(verdict)).contains("SNAPSHOT").contains("NEWER_VERSION").contains("WRITE");
     assertThat(lines).noneMatch(l -> l.contains("MUTATION  v4")).noneMatch(l -> l.contains("MUTATION  v5"))
-        .noneMatch(l -> l.contains("MUTATION  v1")).noneMatch(l -> l.contains("MUTATION  v2"));
+        .noneMatch(l -> l.contains("MUTATION  v1")).noneMatch(l -> l.contains("MUTATION  v2"))
+        .noneMatch(l -> l.contains("t-later"));
+    assertThat(lines.stream().filter(l -> l.contains("SEGMENT"))).hasSize(1);
 
     // Timed lines carry their time relative to the splice, non-decreasing.
     double previous = Double.NEGATIVE_INFINITY;
@@ -379,6 +558,7 @@ class VerifierTest {
 
     CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 5);
     assertThat(s.getWitnessesList()).singleElement().satisfies(w -> {
+      assertThat(w.getModel()).isEqualTo("SNAPSHOT");
       assertThat(w.getTransferId()).isEqualTo("t1");
       assertThat(w.getVerdict()).isEqualTo("VIOLATED");
       assertThat(w.getFailureClass()).isEqualTo("NEWER_VERSION");
@@ -393,5 +573,313 @@ class VerifierTest {
       }
     }
     return -1;
+  }
+
+  // --- WINDOW ----------------------------------------------------------------------------------
+
+  /** Splice w of [0, 1024) at v2 (3 ms), delivered at 5 ms as two segments; log end v_last at 6 ms. */
+  private void transferW(String id, byte[] bytes, Object... more) {
+    feed(splice(id, 0, 1024, 2, 3), segment(id, 0, 2, 0, 512, 4_500), segment(id, 1, 2, 512, 512, 4_600));
+    feed(more);
+    feed(delivery(id, 0, bytes, 5), S1);
+  }
+
+  @Test
+  void windowAcceptsTheFileAtAVersionBetweenSpliceAndDelivery() {
+    // v3 B over [256, 512) at 3.5 ms, v4 C over [512, 768) at 4 ms, v5 D over [0, 64) at 6 ms.
+    feed(M1, M2, write(3, 256, 256, OP_B, 0).toBuilder().setAtNanos(3_500 * US).build(), write(4, 512, 256, OP_C, 4),
+        write(5, 0, 64, OP_D, 6));
+    byte[] atV4 = concat(fill(OP_A, 0, 256), fill(OP_B, 256, 256), fill(OP_C, 512, 256), fill(OP_A, 768, 256));
+    byte[] atV3 = concat(fill(OP_A, 0, 256), fill(OP_B, 256, 256), fill(OP_A, 512, 512));
+    transferW("v4", atV4);
+    transferW("v3", atV3);
+    assertVerdicts(of("v4"), "v4", FailureClass.NEWER_VERSION, FailureClass.NONE, FailureClass.NONE);
+    assertThat(of("v4").get(0).wrongBytes()).containsExactly(entry(FailureClass.NEWER_VERSION, 512L));
+    assertVerdicts(of("v3"), "v3", FailureClass.NEWER_VERSION, FailureClass.NONE, FailureClass.NONE);
+    assertThat(of("v3").get(0).wrongBytes()).containsExactly(entry(FailureClass.NEWER_VERSION, 256L));
+    CellSummary s = verifier.status(RUN, CELL_NO);
+    assertThat(s.getSnapshotMap()).containsExactly(entry("VIOLATED/NEWER_VERSION", 2L));
+    assertThat(s.getWindowMap()).containsExactly(entry("OK/NONE", 2L));
+    assertThat(s.getIntegrityMap()).containsExactly(entry("OK/NONE", 2L));
+  }
+
+  @Test
+  void windowRejectsADeliveryMixingTheSpliceVersionAndALaterOne() {
+    // v3 rewrites the whole range with B; the delivery has A (v2) in its first half, B (v3) in its second.
+    feed(M1, M2, write(3, 0, 1024, OP_B, 4), write(4, 4096, 64, OP_C, 6));
+    transferW("mix", concat(fill(OP_A, 0, 512), fill(OP_B, 512, 512)));
+    transferW("all-b", fill(OP_B, 0, 1024));
+    List<Verifier.Judged> mix = of("mix");
+    // Each segment holds one version: INTEGRITY is satisfied, WINDOW is not.
+    assertVerdicts(mix, "mix", FailureClass.NEWER_VERSION, FailureClass.NEWER_VERSION, FailureClass.NONE);
+    assertThat(model(mix, "WINDOW").wrongBytes()).containsExactly(entry(FailureClass.NEWER_VERSION, 512L));
+    assertThat(model(mix, "WINDOW").causes()).containsExactly("NEWER_VERSION/WRITE");
+    assertThat(model(mix, "WINDOW").witness()).last().asString().contains("VERDICT WINDOW NEWER_VERSION");
+    assertVerdicts(of("all-b"), "all-b", FailureClass.NEWER_VERSION, FailureClass.NONE, FailureClass.NONE);
+
+    CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 5);
+    assertThat(s.getWindowMap()).containsOnly(entry("VIOLATED/NEWER_VERSION", 1L), entry("OK/NONE", 1L));
+    assertThat(s.getCausesMap()).containsOnly(entry("SNAPSHOT/NEWER_VERSION/WRITE", 2L), entry("WINDOW/NEWER_VERSION/WRITE", 1L));
+    assertThat(s.getWitnessesList()).filteredOn(w -> w.getModel().equals("WINDOW")).singleElement().satisfies(w -> {
+      assertThat(w.getTransferId()).isEqualTo("mix");
+      assertThat(w.getFailureClass()).isEqualTo("NEWER_VERSION");
+    });
+  }
+
+  @Test
+  void aChangeAppliedAfterTheDeliveryIsNotInTheWindow() {
+    // v3 B over [256, 512) applied at 6 ms, after the delivery at 5 ms: the delivered B can not be
+    // the file at any version of the window [v2, v2].
+    feed(M1, M2, write(3, 256, 256, OP_B, 6));
+    transferW("late", concat(fill(OP_A, 0, 256), fill(OP_B, 256, 256), fill(OP_A, 512, 512)));
+    List<Verifier.Judged> late = of("late");
+    assertThat(late).hasSize(3);
+    assertThat(model(late, "SNAPSHOT").failureClass()).isEqualTo(FailureClass.NEWER_VERSION);
+    assertThat(model(late, "WINDOW").verdict()).isEqualTo(Verdict.VIOLATED);
+    assertThat(model(late, "WINDOW").failureClass()).isEqualTo(FailureClass.NEWER_VERSION);
+    assertThat(model(late, "WINDOW").wrongBytes()).containsExactly(entry(FailureClass.NEWER_VERSION, 256L));
+    assertThat(model(late, "INTEGRITY").failureClass()).as("segment 0 matches no version of the window")
+        .isEqualTo(FailureClass.TORN);
+  }
+
+  @Test
+  void aChangeAppliedAtTheDeliveryInstantIsInTheWindow() {
+    feed(M1, M2, write(3, 256, 256, OP_B, 5));
+    transferW("same", concat(fill(OP_A, 0, 256), fill(OP_B, 256, 256), fill(OP_A, 512, 512)));
+    assertVerdicts(of("same"), "same", FailureClass.NEWER_VERSION, FailureClass.NONE, FailureClass.NONE);
+  }
+
+  // --- INTEGRITY -------------------------------------------------------------------------------
+
+  @Test
+  void checksumRejectsAreADetectedIntegrityViolationOfRightBytes() {
+    feed(M1, M2, END3);
+    feed(splice("cs", 0, 1024, 2, 3), segment("cs", 0, 1, 0, 1024, 3_500));
+    feed(delivery("cs", 0, fill(OP_A, 0, 1024), 5).toBuilder().setChecksumRejects(2).build(), S1);
+    List<Verifier.Judged> cs = of("cs");
+    assertVerdicts(cs, "cs", FailureClass.NONE, FailureClass.NONE, FailureClass.CHECKSUM_MISMATCH);
+    assertThat(cs).allSatisfy(j -> assertThat(j.detected()).as(j.model()).isTrue());
+    assertThat(cs.get(2).causes()).containsExactly("CHECKSUM_MISMATCH/NONE");
+    CellSummary s = verifier.status(RUN, CELL_NO);
+    assertThat(s.getDetected()).isEqualTo(1);
+    assertThat(s.getSilent()).as("the bytes accepted were right").isZero();
+    assertThat(s.getChecksumRejects()).isEqualTo(2);
+    assertThat(s.getSnapshotMap()).containsExactly(entry("OK/NONE", 1L));
+    assertThat(s.getIntegrityMap()).containsExactly(entry("VIOLATED/CHECKSUM_MISMATCH", 1L));
+    assertThat(s.getWrongBytesMap()).isEmpty();
+    assertThat(s.getCausesMap()).containsExactly(entry("INTEGRITY/CHECKSUM_MISMATCH/NONE", 1L));
+  }
+
+  @Test
+  void aRetransmissionWithOtherBytesIsRetransmitDivergence() {
+    feed(M1, M2, END3);
+    for (String id : List.of("div", "same", "dup")) {
+      feed(splice(id, 0, 1024, 2, 3), segment(id, 0, 2, 0, 512, 3_500), segment(id, 1, 2, 512, 512, 3_600));
+    }
+    // div: seq 0 retransmitted (attempt 1) with a different plaintext; same: with the same plaintext.
+    feed(segment("div", 0, 2, 0, 512, 4_000).toBuilder().setAttempt(1).setPlaintextCrc(0x7777).build());
+    feed(segment("same", 0, 2, 0, 512, 4_000).toBuilder().setAttempt(1).setReused(true).build());
+    feed(delivery("div", 0, fill(OP_A, 0, 1024), 5), delivery("same", 0, fill(OP_A, 0, 1024), 5));
+    // dup: the receiver saw a duplicate with different bytes.
+    feed(delivery("dup", 0, fill(OP_A, 0, 1024), 5).toBuilder().setDuplicates(1).setDivergentDuplicates(1).build());
+    feed(S1);
+    assertVerdicts(of("div"), "div", FailureClass.NONE, FailureClass.NONE, FailureClass.RETRANSMIT_DIVERGENCE);
+    assertVerdicts(of("dup"), "dup", FailureClass.NONE, FailureClass.NONE, FailureClass.RETRANSMIT_DIVERGENCE);
+    assertVerdicts(of("same"), "same", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
+    CellSummary s = verifier.status(RUN, CELL_NO);
+    assertThat(s.getIntegrityMap()).containsOnly(entry("VIOLATED/RETRANSMIT_DIVERGENCE", 2L), entry("OK/NONE", 1L));
+    assertThat(s.getSilent()).isZero();
+  }
+
+  @Test
+  void aRetransmissionReadAfterTheDeliveryCanNotHaveShapedIt() {
+    feed(M1, M2, END3);
+    feed(splice("rto", 0, 1024, 2, 3), segment("rto", 0, 1, 0, 1024, 3_500));
+    // A spurious retransmission read at 5.2 ms, after the delivery at 5 ms, with other bytes.
+    feed(segment("rto", 0, 1, 0, 1024, 5_200).toBuilder().setAttempt(1).setPlaintextCrc(0x7777).build());
+    feed(delivery("rto", 0, fill(OP_A, 0, 1024), 5), S1);
+    assertVerdicts(of("rto"), "rto", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
+  }
+
+  @Test
+  void anAbortedDeliveryWithAMacFailureIsMacFailureUnderIntegrityAndLostUnderSnapshot() {
+    feed(M1, M2, M3, M4, T1);
+    DeliveryRecord aborted = DeliveryRecord.newBuilder().setContext(CTX).setTransferId("t1").setFileId(FILE).setOffset(0)
+        .setLength(1024).setAborted(true).setMacFailures(1).setAtNanos(5 * MS).build();
+    feed(aborted);
+    // An aborted transfer waits for no segment record.
+    assertVerdicts(judged, "t1", FailureClass.LOST, FailureClass.LOST, FailureClass.MAC_FAILURE);
+    assertThat(judged.get(0).wrongBytes()).containsExactly(entry(FailureClass.LOST, 1024L));
+    assertThat(judged).allSatisfy(j -> assertThat(j.detected()).isTrue());
+    assertThat(judged.get(2).causes()).as("the change in flight").containsExactly("MAC_FAILURE/WRITE");
+    assertThat(judged.get(2).witness()).anyMatch(l -> l.contains("ABORTED"));
+    CellSummary s = verifier.status(RUN, CELL_NO);
+    assertThat(s.getSnapshotMap()).containsExactly(entry("VIOLATED/LOST", 1L));
+    assertThat(s.getIntegrityMap()).containsExactly(entry("VIOLATED/MAC_FAILURE", 1L));
+    assertThat(s.getDetected()).isEqualTo(1);
+    assertThat(s.getSilent()).isZero();
+    assertThat(s.getCausesMap()).containsEntry("INTEGRITY/MAC_FAILURE/WRITE", 1L).containsEntry("SNAPSHOT/LOST/NONE", 1L);
+  }
+
+  @Test
+  void aSegmentMixingTwoVersionsIsTornWhileAWholeSegmentOfTheNewerVersionIsNot() {
+    // v3 rewrites [0, 3072) with B at 4 ms; each transfer is two segments of 512 bytes.
+    feed(M1, M2, write(3, 0, 3072, OP_B, 4), write(4, 4096, 64, OP_C, 6));
+    for (String id : List.of("torn", "whole", "cell")) {
+      long base = id.equals("torn") ? 0 : id.equals("whole") ? 1024 : 2048;
+      feed(splice(id, base, 1024, 2, 3), segment(id, 0, 2, base, 512, 4_500), segment(id, 1, 2, base + 512, 512, 4_600));
+    }
+    // torn: segment 0 is A (v2) in its first half and B (v3) in its second.
+    feed(delivery("torn", 0, concat(fill(OP_A, 0, 256), fill(OP_B, 256, 768)), 5));
+    // whole: segment 0 all A (v2), segment 1 all B (v3).
+    feed(delivery("whole", 1024, concat(fill(OP_A, 1024, 512), fill(OP_B, 1536, 512)), 5));
+    // cell: all B but one cell torn between A and B.
+    feed(delivery("cell", 2048, concat(fill(OP_B, 2048, 640), tornCell(OP_A, OP_B, 2688), fill(OP_B, 2752, 320)), 5));
+    feed(S1);
+
+    assertVerdicts(of("torn"), "torn", FailureClass.NEWER_VERSION, FailureClass.NEWER_VERSION, FailureClass.TORN);
+    assertThat(model(of("torn"), "INTEGRITY").wrongBytes()).containsExactly(entry(FailureClass.TORN, 512L));
+    assertThat(model(of("torn"), "INTEGRITY").causes()).containsExactly("TORN/WRITE");
+    assertVerdicts(of("whole"), "whole", FailureClass.NEWER_VERSION, FailureClass.NEWER_VERSION, FailureClass.NONE);
+    assertVerdicts(of("cell"), "cell", FailureClass.TORN, FailureClass.TORN, FailureClass.TORN);
+    assertThat(model(of("cell"), "INTEGRITY").wrongBytes().get(FailureClass.TORN)).isGreaterThanOrEqualTo(64L);
+
+    CellSummary s = verifier.status(RUN, CELL_NO);
+    assertThat(s.getIntegrityMap()).containsOnly(entry("VIOLATED/TORN", 2L), entry("OK/NONE", 1L));
+    assertThat(s.getCausesMap()).containsEntry("INTEGRITY/TORN/WRITE", 2L);
+  }
+
+  // --- re-splice -------------------------------------------------------------------------------
+
+  private static long opOf(long v) {
+    return 0x100 + v;
+  }
+
+  /** v1 CREATE, v2..v9 each rewrite [0, 1024) with op 0x100+v at v ms; v10 elsewhere at 11 ms. */
+  private void resplicedLog() {
+    feed(M1);
+    for (long v = 2; v <= 9; v++) {
+      feed(write(v, 0, 1024, opOf(v), v));
+    }
+    feed(write(10, 4096, 64, OP_C, 11));
+  }
+
+  private static final SpliceRecord R0 = splice("r", 0, 1024, 5, 5).toBuilder().setAtNanos(5_500 * US).build();
+  private static final SpliceRecord R1 = R0.toBuilder().setAttempt(1).setVersion(9).setAtNanos(9_500 * US).build();
+
+  private static SegmentRecord rSegment(int spliceAttempt, int seq, int count, long offset, int length, long dmaUs) {
+    return segment("r", seq, count, offset, length, dmaUs).toBuilder().setSpliceAttempt(spliceAttempt).build();
+  }
+
+  @Test
+  void aReSpliceReplacesTheSpliceTheTransferIsJudgedAgainst() {
+    for (boolean resplicedFirst : new boolean[] {false, true}) {
+      judged.clear();
+      Verifier v = new Verifier(judged::add);
+      List<Object> records = new ArrayList<>();
+      records.add(resplicedFirst ? R1 : R0);
+      records.add(resplicedFirst ? R0 : R1);
+      // attempt 0 sent one segment of other bytes (op 5), and a retransmission differing from it
+      records.add(rSegment(0, 0, 1, 0, 1024, 6_000));
+      records.add(rSegment(0, 0, 1, 0, 1024, 7_000).toBuilder().setAttempt(1).setPlaintextCrc(0x5555).build());
+      records.add(rSegment(1, 0, 2, 0, 512, 9_600));
+      records.add(rSegment(1, 1, 2, 512, 512, 9_700));
+      records.add(delivery("r", 0, fill(opOf(9), 0, 1024), 10).toBuilder().setSpliceAttempt(1).build());
+      records.add(settle(10));
+      records.add(M1);
+      for (long ver = 2; ver <= 9; ver++) {
+        records.add(write(ver, 0, 1024, opOf(ver), ver));
+      }
+      records.add(write(10, 4096, 64, OP_C, 11));
+      for (Object r : records) {
+        feed(v, r);
+      }
+      assertVerdicts(judged, "r", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
+      CellSummary s = v.finalizeCell(RUN, CELL_NO, 5);
+      assertThat(judged).hasSize(3);
+      assertThat(s.getTransfers()).as("a re-splice is no new transfer").isEqualTo(1);
+      assertThat(s.getVerdicts()).isEqualTo(1);
+      assertThat(s.getSnapshotMap()).containsExactly(entry("OK/NONE", 1L));
+      assertThat(s.getIntegrityMap()).containsExactly(entry("OK/NONE", 1L));
+    }
+  }
+
+  @Test
+  void aDeliveryOfTheReSplicedAttemptWaitsForItsSplice() {
+    resplicedLog();
+    feed(R0, rSegment(1, 0, 2, 0, 512, 9_600), rSegment(1, 1, 2, 512, 512, 9_700));
+    feed(delivery("r", 0, fill(opOf(9), 0, 1024), 10).toBuilder().setSpliceAttempt(1).build(), settle(10));
+    assertThat(judged).as("the delivery is of attempt 1, the splice known of attempt 0").isEmpty();
+    feed(R1);
+    assertVerdicts(judged, "r", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
+    assertThat(verifier.status(RUN, CELL_NO).getTransfers()).isEqualTo(1);
+  }
+
+  @Test
+  void aDeliveryOfAnEarlierAttemptIsJudgedAgainstThatAttemptsSplice() {
+    // The receiver completed attempt 0 (its delayed segments came in) after the sender re-spliced.
+    resplicedLog();
+    feed(R0, R1, rSegment(0, 0, 1, 0, 1024, 6_000));
+    feed(delivery("r", 0, fill(opOf(5), 0, 1024), 10), settle(10));
+    assertVerdicts(judged, "r", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
+    CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 5);
+    assertThat(judged).as("finalize does not judge again").hasSize(3);
+    assertThat(s.getVerdicts()).isEqualTo(s.getTransfers()).isEqualTo(1);
+  }
+
+  @Test
+  void aDeliveryWaitsForTheSpliceOfTheAttemptItCarries() {
+    resplicedLog();
+    feed(R1, rSegment(0, 0, 1, 0, 1024, 6_000));
+    feed(delivery("r", 0, fill(opOf(5), 0, 1024), 10), settle(10));
+    assertThat(judged).as("attempt 1 is known, the delivery is of attempt 0").isEmpty();
+    assertThat(verifier.status(RUN, CELL_NO).getVerdicts()).isZero();
+    feed(R0);
+    assertVerdicts(judged, "r", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
+    assertThat(verifier.finalizeCell(RUN, CELL_NO, 5).getTransfers()).isEqualTo(1);
+    assertThat(judged).hasSize(3);
+  }
+
+  @Test
+  void anUndeliveredReSplicedTransferIsLostOnceAgainstItsLatestSplice() {
+    resplicedLog();
+    feed(R1, R0); // out of order: attempt 1 stays the latest
+    CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 5);
+    assertVerdicts(judged, "r", FailureClass.LOST, FailureClass.LOST, FailureClass.LOST);
+    assertThat(judged.get(0).witness().get(0)).contains("SPLICE").contains("at v9");
+    assertThat(s.getTransfers()).isEqualTo(1);
+    assertThat(s.getVerdicts()).isEqualTo(1);
+  }
+
+  // --- causes ----------------------------------------------------------------------------------
+
+  @Test
+  void newerVersionFromAnMmapStoreIsCountedUnderItsKind() {
+    feed(M1, M2, mutation(3, MutationKind.MMAP_STORE, 256, 256, OP_B, 4), M4, T1, G0, G1, D1, S1);
+    assertVerdicts(judged, "t1", FailureClass.NEWER_VERSION, FailureClass.NONE, FailureClass.NONE);
+    assertThat(judged.get(0).causes()).containsExactly("NEWER_VERSION/MMAP_STORE");
+    assertThat(judged.get(0).witness()).last().asString().contains("MMAP_STORE");
+    assertThat(verifier.status(RUN, CELL_NO).getCausesMap()).containsExactly(entry("SNAPSHOT/NEWER_VERSION/MMAP_STORE", 1L));
+  }
+
+  @Test
+  void underCompletionAfterSnapshotTheCauseNamesTheWritersSide() {
+    RunContext cas = RunContext.newBuilder().setRunId("run-cas").setCell(3).setScenario("s")
+        .setStrategy(Strategy.COMPLETION_AFTER_SNAPSHOT).build();
+    // v3: a foreign mmap store over [256, 512); v4: the application's write over [512, 768).
+    feed(mutation(cas, 1, MutationKind.CREATE, 0, 8192, 0, 1 * MS), mutation(cas, 2, MutationKind.WRITE, 0, 8192, OP_A, 2 * MS),
+        mutation(cas, 3, MutationKind.MMAP_STORE, 256, 256, OP_B, 4 * MS),
+        mutation(cas, 4, MutationKind.WRITE, 512, 256, OP_C, 4 * MS).toBuilder().setHonorsSends(true).build(),
+        mutation(cas, 5, MutationKind.WRITE, 4096, 64, OP_D, 6 * MS).toBuilder().setHonorsSends(true).build());
+    feed(splice(cas, "c", 0, 1024, 2, 3 * MS), segment(cas, "c", 0, 1, 0, 1024, 4_500 * US));
+    feed(delivery(cas, "c", 0, concat(fill(OP_A, 0, 256), fill(OP_B, 256, 256), fill(OP_C, 512, 256), fill(OP_A, 768, 256)),
+        5 * MS), settle(cas, 5 * MS));
+    assertVerdicts(judged, "c", FailureClass.NEWER_VERSION, FailureClass.NONE, FailureClass.NONE);
+    assertThat(judged.get(0).causes())
+        .containsExactlyInAnyOrder("NEWER_VERSION/MMAP_STORE:foreign", "NEWER_VERSION/WRITE:application");
+    CellSummary s = verifier.status("run-cas", 3);
+    assertThat(s.getStrategy()).isEqualTo(Strategy.COMPLETION_AFTER_SNAPSHOT);
+    assertThat(s.getCausesMap()).containsOnly(entry("SNAPSHOT/NEWER_VERSION/MMAP_STORE:foreign", 1L),
+        entry("SNAPSHOT/NEWER_VERSION/WRITE:application", 1L));
   }
 }

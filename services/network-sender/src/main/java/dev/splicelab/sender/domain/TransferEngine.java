@@ -264,7 +264,7 @@ public final class TransferEngine {
             }
             case CONFIRM_FAILED -> {
               confirmRetries.incrementAndGet();
-              if (attempt >= w.getMaxConfirmRetries() || !issuing && System.nanoTime() > abandonAfter) {
+              if (attempt >= w.getMaxConfirmRetries() || !issuing) { // no new attempt once stopping
                 confirmGaveUp.incrementAndGet();
                 abandoned.incrementAndGet();
                 return;

@@ -27,7 +27,7 @@ public record StorageProperties(
       readaheadBytes = 128 << 10;
     }
     if (writebackIntervalMillis <= 0) {
-      writebackIntervalMillis = 500;
+      writebackIntervalMillis = 5000;
     }
     if (deviceLatencyMicros < 0) {
       throw new IllegalArgumentException("splicelab.storage.device-latency-micros: must be >= 0, got " + deviceLatencyMicros);
