@@ -36,7 +36,8 @@ import picocli.CommandLine.Option;
 /** The `testbed` command line. */
 @Command(name = "testbed", mixinStandardHelpOptions = true, version = "splicelab 0.1.0",
     description = "splicelab: measures what zero-copy file -> pipe -> socket transfers deliver when the file changes under them.",
-    subcommands = {Testbed.Run.class, Testbed.Check.class, Testbed.Scenarios.class, CommandLine.HelpCommand.class})
+    subcommands = {Testbed.Run.class, Testbed.Check.class, Testbed.Scenarios.class, KernelCommands.KernelCommand.class,
+        KernelCommands.FidelityCommand.class, CommandLine.HelpCommand.class})
 public final class Testbed implements Runnable {
 
   @CommandLine.Spec

@@ -174,7 +174,8 @@ public final class RunDriver implements AutoCloseable {
     for (Witness w : cs.getWitnessesList()) {
       witnesses.add(new CellResult.WitnessView(w.getModel(), w.getTransferId(), w.getVerdict(), w.getFailureClass(), w.getEventsList()));
     }
-    CellResult.Costs costs = new CellResult.Costs(c.getBytesCopied() + ss.getBytesEncrypted(), c.getFoliosCopied(),
+    // strategy cost only: TLS_SW's encryption into its own buffer is a sender-mode cost (SenderStatus.bytes_encrypted)
+    CellResult.Costs costs = new CellResult.Costs(c.getBytesCopied(), c.getFoliosCopied(),
         c.getWriteProtectFaults(), ss.getConfirmRetries(), ss.getConfirmGaveUp(), ss.getRetransmissions(), cs.getChecksumRejects(),
         ss.getMacFailures(), c.getStableTimeoutsFailed(), c.getStableTimeoutsLetThrough(), ss.getPeakPinnedBytes());
     Map<String, Long> latency = percentiles(ss.getLatencyP50Us(), ss.getLatencyP90Us(), ss.getLatencyP99Us(), ss.getLatencyP999Us(),

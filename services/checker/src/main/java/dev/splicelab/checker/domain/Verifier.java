@@ -129,8 +129,10 @@ public final class Verifier {
       return;
     }
     t.delivery = r;
-    c.deliveries++;
-    c.deliveredBytes += r.getLength();
+    if (!r.getAborted()) { // an aborted connection delivered nothing
+      c.deliveries++;
+      c.deliveredBytes += r.getLength();
+    }
     c.checksumRejects += r.getChecksumRejects();
     c.lastDeliveryAt = Math.max(c.lastDeliveryAt, r.getAtNanos());
     judge(c, t, false);

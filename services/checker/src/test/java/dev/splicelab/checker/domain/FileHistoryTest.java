@@ -199,4 +199,34 @@ class FileHistoryTest {
     assertThat(h.versionOf(OP_C)).isEqualTo(7);
     assertThat(h.versionOf(0xFFFF)).isEqualTo(-1);
   }
+
+  @Test
+  void effectIsWhatOneVersionDidToTheBytes() {
+    FileHistory h = history(log());
+    assertThat(h.effect(1)).isEqualTo(new FileHistory.Effect(0, Long.MAX_VALUE, true, 0));
+    assertThat(h.effect(2)).isEqualTo(new FileHistory.Effect(0, 4096, false, OP_A));
+    assertThat(h.effect(4)).as("punch").isEqualTo(new FileHistory.Effect(1024, 2048, true, 0));
+    assertThat(h.effect(5)).as("shrink 8K -> 3K").isEqualTo(new FileHistory.Effect(3072, Long.MAX_VALUE, true, 0));
+    assertThat(h.effect(6)).as("grow 3K -> 8K").isEqualTo(new FileHistory.Effect(3072, 8192, true, 0));
+    assertThat(h.effect(7)).isEqualTo(new FileHistory.Effect(6144, 7168, false, OP_C));
+  }
+
+  @Test
+  void versionAtIsTheNewestVersionAppliedAtOrBeforeAnInstant() {
+    FileHistory h = history(log()); // version v applied at 1000 * v ns
+    assertThat(h.versionAt(0)).as("before the first record: at least 1").isEqualTo(1);
+    assertThat(h.versionAt(1_000)).isEqualTo(1);
+    assertThat(h.versionAt(2_999)).isEqualTo(2);
+    assertThat(h.versionAt(3_000)).as("applied at the instant").isEqualTo(3);
+    assertThat(h.versionAt(7_000)).isEqualTo(7);
+    assertThat(h.versionAt(Long.MAX_VALUE)).isEqualTo(7);
+    FileHistory same = history(List.of(
+        rec(1, MutationKind.CREATE, 0, 8192, 0, 8192),
+        rec(2, MutationKind.WRITE, 0, 1024, OP_A, 8192).toBuilder().setAtNanos(5_000).build(),
+        rec(3, MutationKind.WRITE, 0, 1024, OP_B, 8192).toBuilder().setAtNanos(5_000).build(),
+        rec(4, MutationKind.WRITE, 0, 1024, OP_C, 8192).toBuilder().setAtNanos(5_000).build(),
+        rec(5, MutationKind.WRITE, 0, 1024, OP_D, 8192).toBuilder().setAtNanos(9_000).build()));
+    assertThat(same.versionAt(5_000)).as("the newest of several at one instant").isEqualTo(4);
+    assertThat(same.versionAt(4_999)).isEqualTo(1);
+  }
 }

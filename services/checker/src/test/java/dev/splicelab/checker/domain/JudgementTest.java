@@ -215,4 +215,26 @@ class JudgementTest {
     assertThat(Judgement.opsKnown(delivery(0, concat(a(0, 256), CellCodec.fill(FILE, OP_UNLOGGED, 256, 64))), history))
         .isFalse();
   }
+
+  private Judgement.Evidence evidence(long spliceVersion, byte[] delivered) {
+    return new Judgement.Evidence(splice(0, 1024, spliceVersion), delivery(0, delivered), java.util.List.of(), history, false);
+  }
+
+  @Test
+  void windowAcceptsEveryVersionFromTheSpliceToTheDeliveryIncludingZeros() {
+    // Every record of this history is applied at 0 ns, the delivery too: the window is v2..v4.
+    assertThat(Judgement.window(evidence(2, a(0, 1024))).ok()).as("v2").isTrue();
+    assertThat(Judgement.window(evidence(2, concat(a(0, 256), b(256, 256), a(512, 512)))).ok()).as("v3").isTrue();
+    assertThat(Judgement.window(evidence(2, concat(a(0, 256), b(256, 256), zeros(256), a(768, 256)))).ok()).as("v4").isTrue();
+  }
+
+  @Test
+  void windowRejectsAStateNoVersionHad() {
+    // v4's hole without v3's B: v2 and v4 mixed.
+    Judgement.Result r = Judgement.window(evidence(2, concat(a(0, 512), zeros(256), a(768, 256))));
+    assertThat(r.failureClass()).isEqualTo(FailureClass.ZEROED);
+    assertThat(r.wrongBytes()).containsExactly(entry(FailureClass.ZEROED, 256L));
+    assertThat(Judgement.snapshot(evidence(2, concat(a(0, 512), zeros(256), a(768, 256)))).failureClass())
+        .isEqualTo(FailureClass.ZEROED);
+  }
 }

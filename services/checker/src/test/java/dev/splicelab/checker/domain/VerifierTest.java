@@ -147,6 +147,10 @@ class VerifierTest {
   private static final SegmentRecord G1 = segment("t1", 1, 2, 512, 512, 4_600);
   /** T1 sent as one segment. */
   private static final SegmentRecord G = segment("t1", 0, 1, 0, 1024, 4_500);
+  /** T1 sent as one segment and delivered at 4 ms, when M3 was logged: M3 is the log's last needed record. */
+  private static final SegmentRecord G4 = segment("t1", 0, 1, 0, 1024, 4_000);
+  private static final DeliveryRecord D4 = D1.toBuilder().setAtNanos(4 * MS).build();
+  private static final SegmentRecord S4 = settle(4);
   private static final SegmentRecord S1 = settle(5);
 
   private void feed(Object... records) {
@@ -272,6 +276,18 @@ class VerifierTest {
   }
 
   @Test
+  void aDeliveryWaitsForTheLogToReachItsSpliceVersionEvenWhenTheLogsClockIsAhead() {
+    // The receiver's clock is behind: the delivery says 2 ms, v2 was applied at 2 ms, but the
+    // transfer was spliced at v3, a punch hole over [256, 512) the delivery shows as zeros.
+    byte[] atV3 = concat(fill(OP_A, 0, 256), new byte[256], fill(OP_A, 512, 512));
+    feed(splice("p", 0, 1024, 3, 3), segment("p", 0, 1, 0, 1024, 1_500), delivery("p", 0, atV3, 2), settle(2));
+    feed(M1, M2);
+    assertThat(judged).as("v3 unknown: judging now would call the hole ZEROED").isEmpty();
+    feed(mutation(3, MutationKind.PUNCH_HOLE, 256, 256, 0, 3));
+    assertVerdicts(judged, "p", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
+  }
+
+  @Test
   void theLogMustReachTheDeliveryTimeButNotPassIt() {
     feed(M1, M2, T1, M3, G0, G1, S1);
     feed(D1.toBuilder().setAtNanos(4 * MS + 1).build());
@@ -300,10 +316,10 @@ class VerifierTest {
 
   @Test
   void everyArrivalOrderGivesExactlyOneJudgementWhenTheLastNeededRecordArrives() {
-    List<Object> records = List.of(M1, M2, M3, M4, T1, G, D1, S1);
+    List<Object> records = List.of(M1, M2, M3, T1, G4, D4, S4);
     List<List<Object>> orders = new ArrayList<>();
     permutations(new ArrayList<>(records), 0, orders);
-    assertThat(orders).hasSize(40_320);
+    assertThat(orders).hasSize(5_040);
     List<Verifier.Judged> first = null;
     CellSummary firstSummary = null;
     for (List<Object> order : orders) {
@@ -322,7 +338,7 @@ class VerifierTest {
       if (first == null) {
         assertT1(out);
         assertT1Counted(s);
-        assertThat(s.getMutations()).isEqualTo(4);
+        assertThat(s.getMutations()).isEqualTo(3);
         first = out;
         firstSummary = s.toBuilder().clearWitnesses().build();
       } else if (!out.equals(first) || !s.toBuilder().clearWitnesses().build().equals(firstSummary)) {
@@ -384,8 +400,8 @@ class VerifierTest {
   private static List<String> names(List<Object> order) {
     List<String> n = new ArrayList<>();
     for (Object r : order) {
-      n.add(r == M1 ? "M1" : r == M2 ? "M2" : r == M3 ? "M3" : r == M4 ? "M4" : r == T1 ? "T1" : r == G ? "G"
-          : r == D1 ? "D1" : r == S1 ? "S1" : String.valueOf(r));
+      n.add(r == M1 ? "M1" : r == M2 ? "M2" : r == M3 ? "M3" : r == T1 ? "T1" : r == G4 ? "G4"
+          : r == D4 ? "D4" : r == S4 ? "S4" : String.valueOf(r));
     }
     return n;
   }

@@ -40,7 +40,7 @@ import java.util.function.Consumer;
  */
 public final class PageCache implements AutoCloseable {
 
-  /** Node configuration. readaheadBytes also sizes large folios on a read miss (EXT4). */
+  /** Node configuration. readaheadBytes is the read-ahead window (it bounds the folio order a miss grows to). */
   public record Config(Path dataDir, long maxFileSize, long deviceLatencyMicros, int readaheadBytes) {}
 
   /** Result of one mutation. */
@@ -55,6 +55,10 @@ public final class PageCache implements AutoCloseable {
   public enum SpliceKind { REFERENCE, COPY, PRIVATE_REFERENCE, STABLE_REFERENCE }
 
   /** The STABLE_PAGES wait bound of a file and what happens when it expires. */
+  public FsProfile profile(int fileId) {
+    return file(fileId).profile;
+  }
+
   public record StablePolicy(long waitMicros, boolean failWriter) {
     public static final StablePolicy DEFAULT = new StablePolicy(200_000, true);
   }
@@ -109,6 +113,9 @@ public final class PageCache implements AutoCloseable {
     long stableFailed;
     long stableLetThrough;
     long pinnedPages;
+    /** Read-ahead state: where a sequential reader's next miss is expected, and the order reached. */
+    long raNext = -1;
+    int raOrder;
     final org.HdrHistogram.Histogram stalls = new org.HdrHistogram.Histogram(3);
 
     CachedFile(int id, FsProfile profile, BlockDevice device) {
@@ -199,8 +206,8 @@ public final class PageCache implements AutoCloseable {
       while (pos < end) {
         Folio folio = folioAt(f, pos);
         if (folio == null) {
-          long want = kind == MutationKind.WRITE ? end - pageStart(pos) : Math.max(config.readaheadBytes(), end - pageStart(pos));
-          folio = allocate(f, pos, want, Math.max(f.size, end));
+          // a write sizes its folio from its length; a store through a mapping faults it in (read-ahead)
+          folio = mmap ? readMiss(f, pos, end) : allocate(f, pos, end - pageStart(pos), Math.max(f.size, end));
         }
         if (mmap && (folio.writeProtected || !folio.mappedWritable)) {
           faulted = true;
@@ -324,6 +331,10 @@ public final class PageCache implements AutoCloseable {
 
   public Applied directWrite(RunContext ctx, int fileId, long offset, byte[] data, long opId, boolean honorsSends) {
     CachedFile f = file(fileId);
+    if (f.profile == FsProfile.TMPFS) {
+      // shmem has no backing store to bypass the cache for: O_DIRECT is a buffered write in place
+      return write(ctx, fileId, offset, data, opId, MutationKind.DIRECT_WRITE, honorsSends);
+    }
     long end = offset + data.length;
     f.lock.lock();
     try {
@@ -660,7 +671,36 @@ public final class PageCache implements AutoCloseable {
 
   private Folio folioAtOrPageIn(CachedFile f, long pos, long end) {
     Folio folio = folioAt(f, pos);
-    return folio != null ? folio : allocate(f, pos, Math.max(config.readaheadBytes(), end - pageStart(pos)), f.size);
+    return folio != null ? folio : readMiss(f, pos, end);
+  }
+
+  /**
+   * A read miss (read, splice or a fault through a mapping), like page_cache_sync_ra: the miss
+   * reads a whole read-ahead window (the larger of readaheadBytes and the request, which ends at
+   * {@code end}; up to EOF, stopping at a cached folio). A
+   * miss that does not continue the previous window starts over with order-0 folios; one that
+   * does (a sequential reader reaching the window's end) allocates the next window two orders
+   * larger, bounded by the index alignment and 2 MiB. The device fills the folios. Returns the
+   * folio covering {@code pos}.
+   */
+  private Folio readMiss(CachedFile f, long pos, long end) {
+    long start = pageStart(pos);
+    int order = start == f.raNext ? Math.min(f.raOrder + 2, MAX_ORDER) : 0;
+    long eof = (f.size + Folio.PAGE - 1) / Folio.PAGE * Folio.PAGE;
+    long window = Math.max(Math.max(Folio.PAGE, config.readaheadBytes()), end - start);
+    long windowEnd = Math.max(start + Folio.PAGE, Math.min(start + window, eof));
+    Folio first = null;
+    long p = start;
+    while (p < windowEnd && (p == start || folioAt(f, p) == null)) {
+      Folio folio = allocate(f, p, Math.min((long) Folio.PAGE << order, windowEnd - p), windowEnd);
+      if (first == null) {
+        first = folio;
+      }
+      p = folio.end();
+    }
+    f.raNext = p;
+    f.raOrder = order;
+    return first;
   }
 
   /** Folios overlapping [start, end), in file order. */

@@ -70,8 +70,10 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
   public void directWrite(WriteRequest r, StreamObserver<MutationReply> out) {
     Calls.unary(out, () -> {
       checkWrite(r);
-      Args.require(r.getOffset() % DIRECT_IO_BLOCK == 0, "offset", "must be a multiple of " + DIRECT_IO_BLOCK + " for O_DIRECT (EINVAL)", r.getOffset());
-      Args.require(r.getData().size() % DIRECT_IO_BLOCK == 0, "data", "length must be a multiple of " + DIRECT_IO_BLOCK + " for O_DIRECT (EINVAL)", r.getData().size());
+      if (cache.profile(r.getFileId()) != FsProfile.TMPFS) { // shmem O_DIRECT is buffered: no alignment rule
+        Args.require(r.getOffset() % DIRECT_IO_BLOCK == 0, "offset", "must be a multiple of " + DIRECT_IO_BLOCK + " for O_DIRECT (EINVAL)", r.getOffset());
+        Args.require(r.getData().size() % DIRECT_IO_BLOCK == 0, "data", "length must be a multiple of " + DIRECT_IO_BLOCK + " for O_DIRECT (EINVAL)", r.getData().size());
+      }
       count(r.getContext(), MutationKind.DIRECT_WRITE);
       return reply(cache.directWrite(r.getContext(), r.getFileId(), r.getOffset(), r.getData().toByteArray(), r.getOpId(),
           r.getHonorsSends()));
