@@ -49,10 +49,10 @@ class MutatorValidationTest {
         bad("file_id", "between 1 and 65535", "65536", b -> b.setFileId(65536)),
         bad("writers", "between 1 and 64", "0", b -> b.setWriters(0)),
         bad("writers", "between 1 and 64", "65", b -> b.setWriters(65)),
-        bad("rate_per_second", "must be between", "-1.0", b -> b.setRatePerSecond(-1)),
-        bad("rate_per_second", "must be between", "0.0", b -> b.setRatePerSecond(0)),
-        bad("rate_per_second", "must be between", "NaN", b -> b.setRatePerSecond(Double.NaN)),
-        bad("rate_per_second", "and 1000000.0", "2000000.0", b -> b.setRatePerSecond(2e6)),
+        bad("rate_per_second", "must be > 0 and at most 1000000", "-1.0", b -> b.setRatePerSecond(-1)),
+        bad("rate_per_second", "must be > 0 and at most 1000000", "0.0", b -> b.setRatePerSecond(0)),
+        bad("rate_per_second", "must be > 0 and at most 1000000", "NaN", b -> b.setRatePerSecond(Double.NaN)),
+        bad("rate_per_second", "must be > 0 and at most 1000000", "2000000.0", b -> b.setRatePerSecond(2e6)),
         bad("mix.write", "between 0.0 and 1.0E9", "-1.0", mix(m -> m.setWrite(-1).setMmapStore(1))),
         bad("mix.mmap_store", "between 0.0 and 1.0E9", "-0.5", mix(m -> m.setMmapStore(-0.5))),
         bad("mix.punch_partial", "between 0.0 and 1.0E9", "NaN", mix(m -> m.setPunchPartial(Double.NaN))),
@@ -73,8 +73,8 @@ class MutatorValidationTest {
         bad("punch_block", "multiple of 4096 between 4096 and 2097152", "4194304", b -> b.setPunchBlock(4L << 20)),
         bad("hot_probability", "between 0.0 and 1.0", "2.0", b -> b.setHotProbability(2)),
         bad("hot_probability", "between 0.0 and 1.0", "-0.1", b -> b.setHotProbability(-0.1)),
-        bad("hot_fraction_of_file", "and 1.0", "0.0", b -> b.setHotProbability(0.5).setHotFractionOfFile(0)),
-        bad("hot_fraction_of_file", "and 1.0", "1.5", b -> b.setHotProbability(0.5).setHotFractionOfFile(1.5)),
+        bad("hot_fraction_of_file", "must be > 0 and at most 1", "0.0", b -> b.setHotProbability(0.5).setHotFractionOfFile(0)),
+        bad("hot_fraction_of_file", "must be > 0 and at most 1", "1.5", b -> b.setHotProbability(0.5).setHotFractionOfFile(1.5)),
         bad("max_mutations", "between 0 and " + Long.MAX_VALUE, "-1", b -> b.setMaxMutations(-1)));
   }
 
