@@ -148,6 +148,41 @@ public final class Sys {
     return m.getByteArray(0, (int) done);
   }
 
+  /**
+   * pread(2) into {@code buf} until {@code len} bytes or end of file; returns the bytes read.
+   * {@code call} names the call in errors.
+   */
+  public static long preadFully(Fd fd, Pointer buf, long len, long offset, String call) {
+    long done = 0;
+    while (done < len) {
+      long n = C.pread(fd.fd(), buf.share(done), len - done, offset + done);
+      if (n < 0) {
+        throw fail(call, fd.name());
+      }
+      if (n == 0) {
+        break;
+      }
+      done += n;
+    }
+    return done;
+  }
+
+  /**
+   * write(2) of {@code len} bytes at {@code buf} until every byte is written (a socket or a pipe).
+   * Throws a {@link SyscallException} naming {@code call} on failure, EAGAIN included (a send
+   * timeout set with SO_SNDTIMEO expired).
+   */
+  public static void writeFully(Fd fd, Pointer buf, long len, String call) {
+    long done = 0;
+    while (done < len) {
+      long n = C.write(fd.fd(), buf.share(done), len - done);
+      if (n < 0) {
+        throw fail(call, fd.name());
+      }
+      done += n;
+    }
+  }
+
   /** One read(2); returns the count (0 at end of file), or -1 on EAGAIN. */
   public static long read(Fd fd, Pointer buf, long len) {
     long n = C.read(fd.fd(), buf, len);
