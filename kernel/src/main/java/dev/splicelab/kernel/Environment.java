@@ -173,4 +173,27 @@ public record Environment(String kernelRelease, String kernelVersion, String mac
       }
     }
   }
+  /** The environment as ordered JSON-ready fields (kernel, filesystem, mount, folio probe, JVM). */
+  public java.util.Map<String, Object> asMap() {
+    Environment env = this;
+    java.util.Map<String, Object> e = new java.util.LinkedHashMap<>();
+    e.put("kernel_release", env.kernelRelease());
+    e.put("kernel_version", env.kernelVersion());
+    e.put("machine", env.machine());
+    e.put("dir", env.dir().toString());
+    e.put("fs_magic", String.format("0x%08X", env.fsMagic() & 0xFFFFFFFFL));
+    e.put("fs", env.fsName());
+    e.put("mount_point", env.mountPoint());
+    e.put("mount_type", env.mountType());
+    e.put("mount_source", env.mountSource());
+    e.put("mount_options", env.mountOptions());
+    e.put("super_options", env.superOptions());
+    e.put("model_profile", env.modelProfile().name());
+    e.put("kernel_folios_after_64k_pwrites", env.folios64k());
+    e.put("kernel_folios_after_4k_pwrites", env.folios4k());
+    e.put("shmem_huge", env.shmemHuge());
+    e.put("java", env.javaVersion());
+    return e;
+  }
+
 }

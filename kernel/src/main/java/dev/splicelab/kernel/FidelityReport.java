@@ -93,7 +93,7 @@ public final class FidelityReport {
 
   static String json(List<FidelityRow> rows, Environment env) {
     StringBuilder sb = new StringBuilder("{\n  \"environment\": {\n");
-    Map<String, Object> e = envMap(env);
+    Map<String, Object> e = env.asMap();
     int i = 0;
     for (Map.Entry<String, Object> x : e.entrySet()) {
       sb.append("    ").append(str(x.getKey())).append(": ").append(value(x.getValue()))
@@ -124,27 +124,6 @@ public final class FidelityReport {
           .append(k < rows.size() - 1 ? ",\n" : "\n");
     }
     return sb.append("  ]\n}\n").toString();
-  }
-
-  private static Map<String, Object> envMap(Environment env) {
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("kernel_release", env.kernelRelease());
-    e.put("kernel_version", env.kernelVersion());
-    e.put("machine", env.machine());
-    e.put("dir", env.dir().toString());
-    e.put("fs_magic", String.format("0x%08X", env.fsMagic() & 0xFFFFFFFFL));
-    e.put("fs", env.fsName());
-    e.put("mount_point", env.mountPoint());
-    e.put("mount_type", env.mountType());
-    e.put("mount_source", env.mountSource());
-    e.put("mount_options", env.mountOptions());
-    e.put("super_options", env.superOptions());
-    e.put("model_profile", env.modelProfile().name());
-    e.put("kernel_folios_after_64k_pwrites", env.folios64k());
-    e.put("kernel_folios_after_4k_pwrites", env.folios4k());
-    e.put("shmem_huge", env.shmemHuge());
-    e.put("java", env.javaVersion());
-    return e;
   }
 
   private static String outcome(Outcome o) {
@@ -237,7 +216,7 @@ public final class FidelityReport {
         .append(".NOT_RUNNABLE{background:#eee;color:#555}.ERROR{background:#fde9c8}code,pre{font-size:12px}")
         .append("pre{white-space:pre-wrap;margin:0}details summary{cursor:pointer}.d{color:#555}\n</style></head><body>\n");
     sb.append("<h1>Real kernel beside the model</h1>\n<table>\n");
-    for (Map.Entry<String, Object> e : envMap(env).entrySet()) {
+    for (Map.Entry<String, Object> e : env.asMap().entrySet()) {
       sb.append("<tr><th>").append(esc(e.getKey())).append("</th><td><code>").append(esc(String.valueOf(e.getValue())))
           .append("</code></td></tr>\n");
     }

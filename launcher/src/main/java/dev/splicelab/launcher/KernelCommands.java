@@ -90,17 +90,7 @@ public final class KernelCommands {
 
     @Override
     public Integer call() throws Exception {
-      if (kafka != null && !kafka.matches("[^:\\s]+:\\d{1,5}")) {
-        throw new IllegalArgumentException("--kafka: must be HOST:PORT, got '" + kafka + "'");
-      }
-      if (warmupSeconds < 0 || warmupSeconds > 600) {
-        throw new IllegalArgumentException("--warmup: must be between 0 and 600 seconds, got " + warmupSeconds);
-      }
-      Scenario sc = ScenarioLoader.resolve(scenario);
-      if (duration != null) {
-        sc = new Scenario(sc.name(), sc.description(), duration, sc.strategies(), sc.senderModes(), sc.faultProfiles(),
-            sc.workloads(), sc.file(), sc.transfers(), sc.stablePages(), sc.faults());
-      }
+      Scenario sc = Testbed.resolve(scenario, duration, kafka, warmupSeconds);
       Path runs = runsDir.isAbsolute() ? runsDir : Testbed.home().resolve(runsDir);
       Path where = dir != null ? dir.toAbsolutePath() : defaultDir();
       KernelRun.Outcome o;

@@ -99,17 +99,7 @@ public final class Testbed implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (kafka != null && !kafka.matches("[^:\\s]+:\\d{1,5}")) {
-        throw new IllegalArgumentException("--kafka: must be HOST:PORT, got '" + kafka + "'");
-      }
-      if (warmupSeconds < 0 || warmupSeconds > 600) {
-        throw new IllegalArgumentException("--warmup: must be between 0 and 600 seconds, got " + warmupSeconds);
-      }
-      Scenario sc = ScenarioLoader.resolve(scenario);
-      if (duration != null) {
-        sc = new Scenario(sc.name(), sc.description(), duration, sc.strategies(), sc.senderModes(), sc.faultProfiles(),
-            sc.workloads(), sc.file(), sc.transfers(), sc.stablePages(), sc.faults());
-      }
+      Scenario sc = resolve(scenario, duration, kafka, warmupSeconds);
       Path runs = runsDir.isAbsolute() ? runsDir : home().resolve(runsDir);
       RunOutcome o = execute(sc, seed, kafka, Duration.ofSeconds(warmupSeconds), runs, System.out, Clock.systemUTC());
       System.out.println();
@@ -117,6 +107,25 @@ public final class Testbed implements Runnable {
       System.out.printf("wall time %.1f s; results in %s (report.html, summary.json)%n", o.report().wallSeconds(), o.runDir());
       return 0;
     }
+  }
+
+  /**
+   * Checks the flags every scenario-running command shares and resolves the scenario (a built-in
+   * name or a file), with the cell duration overridden when {@code duration} is set.
+   */
+  static Scenario resolve(String scenario, Duration duration, String kafka, int warmupSeconds) {
+    if (kafka != null && !kafka.matches("[^:\\s]+:\\d{1,5}")) {
+      throw new IllegalArgumentException("--kafka: must be HOST:PORT, got '" + kafka + "'");
+    }
+    if (warmupSeconds < 0 || warmupSeconds > 600) {
+      throw new IllegalArgumentException("--warmup: must be between 0 and 600 seconds, got " + warmupSeconds);
+    }
+    Scenario sc = ScenarioLoader.resolve(scenario);
+    if (duration != null) {
+      sc = new Scenario(sc.name(), sc.description(), duration, sc.strategies(), sc.senderModes(), sc.faultProfiles(),
+          sc.workloads(), sc.file(), sc.transfers(), sc.stablePages(), sc.faults());
+    }
+    return sc;
   }
 
   /** The run's report and where it was written. */

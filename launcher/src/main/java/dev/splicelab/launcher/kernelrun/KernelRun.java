@@ -391,22 +391,8 @@ public final class KernelRun {
     root.put("scenario", sc.name());
     root.put("seed", seed);
     root.put("cell_duration_ms", sc.cellDuration().toMillis());
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("kernel_release", env.kernelRelease());
-    e.put("kernel_version", env.kernelVersion());
-    e.put("machine", env.machine());
-    e.put("dir", env.dir().toString());
-    e.put("fs_magic", String.format("0x%08X", env.fsMagic() & 0xFFFFFFFFL));
-    e.put("fs", env.fsName());
-    e.put("mount_point", env.mountPoint());
-    e.put("mount_type", env.mountType());
-    e.put("mount_source", env.mountSource());
-    e.put("mount_options", env.mountOptions());
-    e.put("super_options", env.superOptions());
-    e.put("kernel_folios_after_64k_pwrites", env.folios64k());
-    e.put("kernel_folios_after_4k_pwrites", env.folios4k());
-    e.put("shmem_huge", env.shmemHuge());
-    e.put("java", env.javaVersion());
+    Map<String, Object> e = new LinkedHashMap<>(env.asMap());
+    e.remove("model_profile"); // a kernel run has no model side
     root.put("environment", e);
     root.put("runnable_strategies", RUNNABLE);
     Map<String, String> skipped = new LinkedHashMap<>();
