@@ -183,7 +183,7 @@ public final class Testbed implements Runnable {
   }
 
   /** verdicts.json: per cell and model, "VERDICT/CLASS" -> count, as the live checker judged. */
-  static void writeVerdicts(Path runDir, String runId, List<CellResult> cells) throws IOException {
+  public static void writeVerdicts(Path runDir, String runId, List<CellResult> cells) throws IOException {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("run_id", runId);
     Map<String, Object> byCell = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package dev.splicelab.launcher.kernelrun;
 
+import dev.splicelab.launcher.Testbed;
+
 import dev.splicelab.checker.domain.HistoryReader;
 import dev.splicelab.checker.domain.Verifier;
 import dev.splicelab.kernel.Environment;
@@ -304,7 +306,7 @@ public final class KernelRun {
       out.printf("recording the run's history from Kafka into %s...%n", runDir.resolve("events"));
       out.printf("recorded %s%n", HistoryRecorder.record(broker.bootstrap(), runId, runDir));
     }
-    writeVerdicts(runDir, runId, results);
+    Testbed.writeVerdicts(runDir, runId, results);
     writeKernelJson(runDir, runId, sc, seed, env, notes, cellInfo);
     String host = String.format(Locale.ROOT, "%s %s %s (%s), %d cores; real kernel, files in %s: %s, mount %s type %s %s / %s;"
         + " folios after 64 KiB pwrites %s, after 4 KiB pwrites %s (kernel.json)", System.getProperty("os.name"),
@@ -350,38 +352,16 @@ public final class KernelRun {
     CellResult.Costs costs = new CellResult.Costs(st.bytesCopied(), 0, 0, 0, 0, 0, cs.getChecksumRejects(), 0, 0, 0,
         st.peakReferencedBytes());
     Histogram h = st.latencyMicros();
-    Map<String, Long> latency = percentiles(h.getValueAtPercentile(50), h.getValueAtPercentile(90),
+    Map<String, Long> latency = CellResult.percentiles(h.getValueAtPercentile(50), h.getValueAtPercentile(90),
         h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), h.getMaxValue(), h.getTotalCount());
-    Map<String, Long> stall = percentiles(0, 0, 0, 0, 0, 0);
+    Map<String, Long> stall = CellResult.percentiles(0, 0, 0, 0, 0, 0);
     return new CellResult(c.index(), c.strategy(), "KERNEL", "loopback", c.workload().name(), cs.getTransfers(),
         cs.getVerdicts(), st.transfersStarted(), byModel, "SNAPSHOT", new TreeMap<>(cs.getWrongBytesMap()),
         new TreeMap<>(cs.getCausesMap()), cs.getSilent(), cs.getDetected(), st.mutations(), st.mutationsByKind(), costs,
         cs.getDeliveredBytes(), st.activeSeconds(), latency, stall, st.referencedSamples(), witnesses);
   }
 
-  private static Map<String, Long> percentiles(long p50, long p90, long p99, long p999, long max, long count) {
-    Map<String, Long> m = new LinkedHashMap<>();
-    m.put("p50", p50);
-    m.put("p90", p90);
-    m.put("p99", p99);
-    m.put("p999", p999);
-    m.put("max", max);
-    m.put("count", count);
-    return m;
-  }
 
-  /** verdicts.json as `testbed run` writes it (per cell and model, "VERDICT/CLASS" -> count), for `testbed check`. */
-  static void writeVerdicts(Path runDir, String runId, List<CellResult> cells) throws IOException {
-    Map<String, Object> root = new LinkedHashMap<>();
-    root.put("run_id", runId);
-    Map<String, Object> byCell = new LinkedHashMap<>();
-    for (CellResult c : cells) {
-      byCell.put(Integer.toString(c.cell()), c.verdictsByModel());
-    }
-    root.put("cells", byCell);
-    Files.writeString(runDir.resolve("verdicts.json"), JsonMapper.builder().build().writerWithDefaultPrettyPrinter()
-        .writeValueAsString(root));
-  }
 
   /** kernel.json: where the run happened (kernel, filesystem, mount options, folios) and what did not apply. */
   static void writeKernelJson(Path runDir, String runId, Scenario sc, long seed, Environment env, List<String> notes,

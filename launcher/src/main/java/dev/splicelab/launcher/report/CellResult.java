@@ -49,6 +49,18 @@ public record CellResult(
   /** Keys of latencyMicros and writerStallMicros: "p50", "p90", "p99", "p999", "max", "count". */
   public static final List<String> PERCENTILES = List.of("p50", "p90", "p99", "p999", "max", "count");
 
+  /** A percentile map with the keys of {@link #PERCENTILES}, in that order. */
+  public static Map<String, Long> percentiles(long p50, long p90, long p99, long p999, long max, long count) {
+    Map<String, Long> m = new java.util.LinkedHashMap<>();
+    m.put("p50", p50);
+    m.put("p90", p90);
+    m.put("p99", p99);
+    m.put("p999", p999);
+    m.put("max", max);
+    m.put("count", count);
+    return m;
+  }
+
   public record Costs(
       long bytesCopied,
       long foliosCopied,

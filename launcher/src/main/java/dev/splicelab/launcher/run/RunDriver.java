@@ -178,9 +178,9 @@ public final class RunDriver implements AutoCloseable {
     CellResult.Costs costs = new CellResult.Costs(c.getBytesCopied(), c.getFoliosCopied(),
         c.getWriteProtectFaults(), ss.getConfirmRetries(), ss.getConfirmGaveUp(), ss.getRetransmissions(), cs.getChecksumRejects(),
         ss.getMacFailures(), c.getStableTimeoutsFailed(), c.getStableTimeoutsLetThrough(), ss.getPeakPinnedBytes());
-    Map<String, Long> latency = percentiles(ss.getLatencyP50Us(), ss.getLatencyP90Us(), ss.getLatencyP99Us(), ss.getLatencyP999Us(),
+    Map<String, Long> latency = CellResult.percentiles(ss.getLatencyP50Us(), ss.getLatencyP90Us(), ss.getLatencyP99Us(), ss.getLatencyP999Us(),
         ss.getLatencyMaxUs(), ss.getLatencyCount());
-    Map<String, Long> stall = percentiles(c.getStallP50Us(), c.getStallP90Us(), c.getStallP99Us(), c.getStallP999Us(),
+    Map<String, Long> stall = CellResult.percentiles(c.getStallP50Us(), c.getStallP90Us(), c.getStallP99Us(), c.getStallP999Us(),
         c.getStallMaxUs(), c.getStalls());
     return new CellResult(cell.index(), cell.strategy(), cell.senderMode(), cell.profile().name(), cell.workload().name(),
         cs.getTransfers(), cs.getVerdicts(), ss.getTransfersStarted(), byModel, headline, new TreeMap<>(cs.getWrongBytesMap()),
@@ -188,16 +188,6 @@ public final class RunDriver implements AutoCloseable {
         costs, cs.getDeliveredBytes(), active, latency, stall, pinned, witnesses);
   }
 
-  private static Map<String, Long> percentiles(long p50, long p90, long p99, long p999, long max, long count) {
-    Map<String, Long> m = new LinkedHashMap<>();
-    m.put("p50", p50);
-    m.put("p90", p90);
-    m.put("p99", p99);
-    m.put("p999", p999);
-    m.put("max", max);
-    m.put("count", count);
-    return m;
-  }
 
   private CostsReply costs(int fileId) {
     try {
