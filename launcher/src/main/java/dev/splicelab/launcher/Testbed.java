@@ -1,6 +1,9 @@
 package dev.splicelab.launcher;
 
+import dev.splicelab.launcher.fleet.ComposeFleet;
+import dev.splicelab.launcher.fleet.Fleet;
 import dev.splicelab.launcher.fleet.KafkaBroker;
+import dev.splicelab.launcher.fleet.NetworkFaults;
 import dev.splicelab.launcher.fleet.ServiceFleet;
 import dev.splicelab.launcher.report.CellResult;
 import dev.splicelab.launcher.report.ConsoleTable;
@@ -37,7 +40,7 @@ import picocli.CommandLine.Option;
 @Command(name = "testbed", mixinStandardHelpOptions = true, version = "splicelab 0.1.0",
     description = "splicelab: measures what zero-copy file -> pipe -> socket transfers deliver when the file changes under them.",
     subcommands = {Testbed.Run.class, Testbed.Check.class, Testbed.Scenarios.class, KernelCommands.KernelCommand.class,
-        KernelCommands.FidelityCommand.class, CommandLine.HelpCommand.class})
+        KernelCommands.FidelityCommand.class, DashboardCommands.DashboardsCommand.class, CommandLine.HelpCommand.class})
 public final class Testbed implements Runnable {
 
   @CommandLine.Spec
@@ -97,11 +100,32 @@ public final class Testbed implements Runnable {
         description = "Where run directories go, relative to the repository root (default: ${DEFAULT-VALUE}).")
     Path runsDir;
 
+    @Option(names = "--target", defaultValue = "local", paramLabel = "local|compose",
+        description = "local: start Kafka and the five services as processes here (default). compose: drive the "
+            + "running `docker compose up` stack on its published ports (Kafka HOST:29092 unless --kafka).")
+    String target;
+
+    @Option(names = "--compose-host", defaultValue = "127.0.0.1", paramLabel = "HOST",
+        description = "With --target compose: the host publishing the stack's ports (default: ${DEFAULT-VALUE}).")
+    String composeHost;
+
+    @Option(names = "--compose-project", defaultValue = "splicelab", paramLabel = "NAME",
+        description = "With --target compose: the compose project, whose containers pause_process and kill_restart "
+            + "act on (default: ${DEFAULT-VALUE}, as set by .env).")
+    String composeProject;
+
+    @Option(names = "--toxiproxy", paramLabel = "URL|none",
+        description = "With --target compose: Toxiproxy's API (default http://HOST:8474). Network faults become toxics "
+            + "when it answers; otherwise, or with 'none', they fall back to the services' own fault interceptors.")
+    String toxiproxy;
+
     @Override
     public Integer call() throws Exception {
+      Target t = Target.of(target, composeHost, composeProject, toxiproxy);
       Scenario sc = resolve(scenario, duration, kafka, warmupSeconds);
       Path runs = runsDir.isAbsolute() ? runsDir : home().resolve(runsDir);
-      RunOutcome o = execute(sc, seed, kafka, Duration.ofSeconds(warmupSeconds), runs, System.out, Clock.systemUTC());
+      String broker = kafka == null && t.compose() ? composeHost + ":29092" : kafka;
+      RunOutcome o = execute(sc, seed, broker, t, Duration.ofSeconds(warmupSeconds), runs, System.out, Clock.systemUTC());
       System.out.println();
       System.out.println(ConsoleTable.render(o.report().cells()));
       System.out.printf("wall time %.1f s; results in %s (report.html, summary.json)%n", o.report().wallSeconds(), o.runDir());
@@ -131,9 +155,46 @@ public final class Testbed implements Runnable {
   /** The run's report and where it was written. */
   public record RunOutcome(RunReport report, Path runDir) {}
 
-  /** Runs a resolved scenario end to end; used by `run` and by the integration test. */
+  /**
+   * Where the services of a run are: started here as processes (local), or the containers of a
+   * running compose stack, with Toxiproxy's API URL (null: none).
+   */
+  public record Target(boolean compose, String host, String project, String toxiproxy) {
+    public static final Target LOCAL = new Target(false, null, null, null);
+
+    /** Validates the run flags that choose the target; errors name the flag. */
+    static Target of(String target, String host, String project, String toxiproxy) {
+      if (!target.equals("local") && !target.equals("compose")) {
+        throw new IllegalArgumentException("--target: must be local or compose, got '" + target + "'");
+      }
+      if (!target.equals("compose")) {
+        if (toxiproxy != null) {
+          throw new IllegalArgumentException("--toxiproxy: only applies with --target compose");
+        }
+        return LOCAL;
+      }
+      if (!host.matches("[A-Za-z0-9._-]+|\\[[0-9a-fA-F:]+\\]")) {
+        throw new IllegalArgumentException("--compose-host: must be a host name or address, got '" + host + "'");
+      }
+      if (!project.matches("[a-z0-9][a-z0-9_-]*")) {
+        throw new IllegalArgumentException("--compose-project: must be a compose project name ([a-z0-9][a-z0-9_-]*), got '"
+            + project + "'");
+      }
+      String url = toxiproxy == null ? "http://" + host + ":8474" : toxiproxy.equals("none") ? null : toxiproxy;
+      return new Target(true, host, project, url);
+    }
+  }
+
+  /** Runs a resolved scenario end to end on local processes; used by the integration tests. */
   public static RunOutcome execute(Scenario sc, long seed, String kafka, Duration warmup, Path runsDir, PrintStream out,
       Clock clock)
+      throws IOException {
+    return execute(sc, seed, kafka, Target.LOCAL, warmup, runsDir, out, clock);
+  }
+
+  /** Runs a resolved scenario end to end on {@code target}; used by `run`. */
+  public static RunOutcome execute(Scenario sc, long seed, String kafka, Target target, Duration warmup, Path runsDir,
+      PrintStream out, Clock clock)
       throws IOException {
     Instant startedAt = clock.instant();
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(startedAt);
@@ -154,11 +215,9 @@ public final class Testbed implements Runnable {
     String kafkaInfo;
     try (KafkaBroker broker = KafkaBroker.start(kafka)) {
       kafkaInfo = broker.describe();
-      out.printf("Kafka ready (%s); starting 5 services (logs in %s)...%n", kafkaInfo, runDir.resolve("logs"));
       long s0 = System.nanoTime();
-      try (ServiceFleet fleet = ServiceFleet.start(home(), broker.bootstrap(), runDir.resolve("logs"), runDir.resolve("storage"),
-          Duration.ofSeconds(180))) {
-        out.printf("services healthy after %.1f s: %s%n", (System.nanoTime() - s0) / 1e9, fleet.endpoints());
+      try (Fleet fleet = startFleet(target, broker, runDir, out)) {
+        out.printf("services healthy after %.1f s (%s): %s%n", (System.nanoTime() - s0) / 1e9, fleet.describe(), fleet.endpoints());
         try (RunDriver driver = new RunDriver(fleet, out, interactive)) {
           cells = driver.run(sc, runId, seed, warmup);
         }
@@ -180,6 +239,23 @@ public final class Testbed implements Runnable {
       Files.writeString(latest, runDir.toString());
     }
     return new RunOutcome(report, runDir);
+  }
+
+  private static Fleet startFleet(Target target, KafkaBroker broker, Path runDir, PrintStream out) {
+    if (!target.compose()) {
+      out.printf("Kafka ready (%s); starting 5 services (logs in %s)...%n", broker.describe(), runDir.resolve("logs"));
+      return ServiceFleet.start(home(), broker.bootstrap(), runDir.resolve("logs"), runDir.resolve("storage"), Duration.ofSeconds(180));
+    }
+    NetworkFaults network = null;
+    if (target.toxiproxy() != null) {
+      network = NetworkFaults.probe(target.toxiproxy()).orElse(null);
+      out.println(network != null ? "Toxiproxy at " + target.toxiproxy() + ": network faults become toxics"
+          : "no Toxiproxy answers at " + target.toxiproxy() + ": network faults fall back to the services' own fault interceptors,"
+              + " bandwidth and slicer faults are not applied");
+    }
+    out.printf("Kafka ready (%s); waiting for the compose services of project %s on %s (logs: docker compose logs)...%n",
+        broker.describe(), target.project(), target.host());
+    return ComposeFleet.connect(target.host(), target.project(), network, Duration.ofSeconds(180));
   }
 
   /** verdicts.json: per cell and model, "VERDICT/CLASS" -> count, as the live checker judged. */

@@ -52,4 +52,24 @@ class TestbedCliTest {
     assertThat(run("run", "--scenario", "quickstart", "--warmup", "-1").err()).contains("--warmup: must be between 0 and 600");
     assertThat(run("run").code()).isEqualTo(2);
   }
+
+  @Test
+  void badTargetFlagsNameTheFlag() {
+    Result target = run("run", "--scenario", "quickstart", "--target", "cloud");
+    assertThat(target.code()).isEqualTo(1);
+    assertThat(target.err()).contains("--target: must be local or compose, got 'cloud'");
+    assertThat(run("run", "--scenario", "quickstart", "--toxiproxy", "http://127.0.0.1:8474").err())
+        .contains("--toxiproxy: only applies with --target compose");
+    assertThat(run("run", "--scenario", "quickstart", "--target", "compose", "--compose-project", "Bad Name").err())
+        .contains("--compose-project: must be a compose project name");
+    assertThat(run("run", "--scenario", "quickstart", "--target", "compose", "--compose-host", "a b").err())
+        .contains("--compose-host: must be a host name or address");
+  }
+
+  @Test
+  void aBadScenarioPathFailsBeforeTheComposeStackIsContacted() {
+    Result r = run("run", "--scenario", "deploy/local/no-such.yaml", "--target", "compose", "--compose-host", "192.0.2.1");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("deploy/local/no-such.yaml: no such scenario file");
+  }
 }

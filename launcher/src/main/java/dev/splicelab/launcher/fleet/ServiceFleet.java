@@ -20,7 +20,7 @@ import java.util.Map;
  * loopback TCP on free ports chosen here. Output goes to logDir/NAME.log. close() stops them all
  * (SIGTERM, then SIGKILL after 10 s).
  */
-public final class ServiceFleet implements AutoCloseable {
+public final class ServiceFleet implements Fleet {
 
   /** The services, in start order. */
   public enum Service {
@@ -33,9 +33,14 @@ public final class ServiceFleet implements AutoCloseable {
     }
   }
 
-  public record Endpoint(int grpcPort, int httpPort) {
+  /** Where a service answers, as seen from the launcher. */
+  public record Endpoint(String host, int grpcPort, int httpPort) {
+    public Endpoint(int grpcPort, int httpPort) {
+      this("127.0.0.1", grpcPort, httpPort);
+    }
+
     public String grpc() {
-      return "127.0.0.1:" + grpcPort;
+      return host + ":" + grpcPort;
     }
   }
 
@@ -85,27 +90,37 @@ public final class ServiceFleet implements AutoCloseable {
     return home.resolve("services").resolve(s.artifact).resolve("target").resolve(s.artifact + "-exec.jar");
   }
 
+  @Override
   public Endpoint endpoint(Service s) {
     return endpoints.get(s);
   }
 
+  @Override
   public Map<Service, Endpoint> endpoints() {
     return Map.copyOf(endpoints);
   }
 
   /** SIGSTOP: the process stops answering (its sockets stay open). */
+  @Override
   public void pause(Service s) {
     signal(s, "STOP");
     paused.add(s);
   }
 
   /** SIGCONT after {@link #pause}. */
+  @Override
   public void resume(Service s) {
     if (paused.remove(s)) {
       signal(s, "CONT");
     }
   }
 
+  @Override
+  public String describe() {
+    return "local processes";
+  }
+
+  @Override
   public void resumeAll() {
     for (Service s : List.copyOf(paused)) {
       resume(s);
@@ -130,6 +145,7 @@ public final class ServiceFleet implements AutoCloseable {
    * SIGKILL, then a restart on the same ports (the checker re-reads the whole history, which is
    * where its state comes from); returns the seconds until it was healthy again.
    */
+  @Override
   public double killAndRestart(Service s) {
     long t0 = System.nanoTime();
     paused.remove(s);

@@ -1,5 +1,7 @@
 package dev.splicelab.launcher.run;
 
+import dev.splicelab.launcher.fleet.Fleet;
+import dev.splicelab.launcher.fleet.NetworkFaults;
 import dev.splicelab.launcher.fleet.ServiceFleet;
 import dev.splicelab.launcher.scenario.Scenario;
 import dev.splicelab.proto.FaultControlGrpc;
@@ -10,19 +12,25 @@ import io.grpc.ManagedChannelBuilder;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Applies a scenario's transport faults on the cell's timeline: gRPC faults through the target's
- * FaultControl service (its own interceptor applies them), process faults through the fleet
- * (SIGSTOP/SIGCONT, SIGKILL and restart). Each fault is logged when it starts and ends. Thread-safe.
+ * Applies a scenario's transport faults on the cell's timeline. Network faults (grpc_latency,
+ * grpc_reset, grpc_timeout, bandwidth, slicer) on a service with a Toxiproxy proxy in front of it
+ * become toxics when the fleet has Toxiproxy (compose); the target's FaultControl is then told
+ * (NETWORK_TOXIC, metrics only) so dashboards show the fault. Otherwise gRPC faults go through the
+ * target's FaultControl service (its own interceptor applies them), and bandwidth and slicer,
+ * which only make sense on a TCP stream, are reported as not applied. Process faults go through
+ * the fleet (SIGSTOP/SIGCONT or container pause, kill and restart). Each fault is logged when it
+ * starts and ends. Thread-safe.
  */
 final class FaultTimeline implements AutoCloseable {
 
-  private final ServiceFleet fleet;
+  private final Fleet fleet;
   private final PrintStream out;
   private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2, r -> {
     Thread t = new Thread(r, "fault-timeline");
@@ -31,7 +39,7 @@ final class FaultTimeline implements AutoCloseable {
   });
   private final List<ScheduledFuture<?>> pending = new ArrayList<>();
 
-  FaultTimeline(ServiceFleet fleet, PrintStream out) {
+  FaultTimeline(Fleet fleet, PrintStream out) {
     this.fleet = fleet;
     this.out = out;
   }
@@ -58,39 +66,58 @@ final class FaultTimeline implements AutoCloseable {
     try {
       switch (f.kind()) {
         case "pause_process" -> {
-          out.printf("%s fault: SIGSTOP %s for %d ms%n", label, f.target(), f.duration().toMillis());
+          out.printf("%s fault: pausing %s for %d ms%n", label, f.target(), f.duration().toMillis());
           fleet.pause(target);
           timer.schedule(() -> {
             fleet.resume(target);
-            out.printf("%s fault: SIGCONT %s%n", label, f.target());
+            out.printf("%s fault: resumed %s%n", label, f.target());
           }, f.duration().toMillis(), TimeUnit.MILLISECONDS);
         }
         case "kill_restart" -> {
-          out.printf("%s fault: SIGKILL %s, restarting it%n", label, f.target());
+          out.printf("%s fault: killing %s, restarting it%n", label, f.target());
           double s = fleet.killAndRestart(target);
           out.printf("%s fault: %s healthy again after %.1f s%n", label, f.target(), s);
         }
         default -> {
-          TransportFaultKind kind = switch (f.kind()) {
-            case "grpc_latency" -> TransportFaultKind.GRPC_LATENCY;
-            case "grpc_reset" -> TransportFaultKind.GRPC_RESET;
-            default -> TransportFaultKind.GRPC_TIMEOUT;
-          };
-          ManagedChannel ch = ManagedChannelBuilder.forTarget(fleet.endpoint(target).grpc()).usePlaintext().build();
-          try {
-            FaultControlGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).inject(TransportFault.newBuilder()
-                .setKind(kind).setDurationMs(f.duration().toMillis()).setLatencyUs(f.latencyMicros())
-                .setProbability(f.probability()).setSeed(seed).build());
-          } finally {
-            ch.shutdownNow();
+          Optional<NetworkFaults> net = fleet.network().filter(n -> n.fronts(target));
+          if (net.isPresent()) {
+            NetworkFaults.Applied a = net.get().apply(f, target, "splicelab-" + f.kind() + "-" + seed);
+            out.printf("%s fault: %s for %d ms%n", label, a.description(), f.duration().toMillis());
+            announce(target, TransportFault.newBuilder().setKind(TransportFaultKind.NETWORK_TOXIC)
+                .setDurationMs(f.duration().toMillis()).setLabel(a.description()).setSeed(seed).build());
+            timer.schedule(() -> {
+              net.get().remove(a);
+              out.printf("%s fault: removed %s%n", label, a.description());
+            }, f.duration().toMillis(), TimeUnit.MILLISECONDS);
+          } else if (f.kind().equals("bandwidth") || f.kind().equals("slicer")) {
+            out.printf("%s fault %s on %s NOT APPLIED: it acts on a TCP stream and needs Toxiproxy in front of the target"
+                + " (--target compose with the toxiproxy service; it fronts storage-node and checker)%n", label, f.kind(), f.target());
+          } else {
+            TransportFaultKind kind = switch (f.kind()) {
+              case "grpc_latency" -> TransportFaultKind.GRPC_LATENCY;
+              case "grpc_reset" -> TransportFaultKind.GRPC_RESET;
+              default -> TransportFaultKind.GRPC_TIMEOUT;
+            };
+            announce(target, TransportFault.newBuilder().setKind(kind).setDurationMs(f.duration().toMillis())
+                .setLatencyUs(f.latencyMicros()).setProbability(f.probability()).setSeed(seed).build());
+            out.printf("%s fault: %s on %s for %d ms%s%n", label, f.kind(), f.target(), f.duration().toMillis(),
+                kind == TransportFaultKind.GRPC_LATENCY ? " (+" + f.latencyMicros() + " us per call)"
+                    : " (probability " + f.probability() + " per call)");
           }
-          out.printf("%s fault: %s on %s for %d ms%s%n", label, f.kind(), f.target(), f.duration().toMillis(),
-              kind == TransportFaultKind.GRPC_LATENCY ? " (+" + f.latencyMicros() + " us per call)"
-                  : " (probability " + f.probability() + " per call)");
         }
       }
     } catch (RuntimeException e) {
       out.printf("%s fault %s on %s could not be applied: %s%n", label, f.kind(), f.target(), e.getMessage());
+    }
+  }
+
+  /** Sends the fault to the target's FaultControl service. */
+  private void announce(ServiceFleet.Service target, TransportFault fault) {
+    ManagedChannel ch = ManagedChannelBuilder.forTarget(fleet.endpoint(target).grpc()).usePlaintext().build();
+    try {
+      FaultControlGrpc.newBlockingStub(ch).withDeadlineAfter(10, TimeUnit.SECONDS).inject(fault);
+    } finally {
+      ch.shutdownNow();
     }
   }
 

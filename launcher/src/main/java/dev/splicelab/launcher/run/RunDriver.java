@@ -1,6 +1,6 @@
 package dev.splicelab.launcher.run;
 
-import dev.splicelab.launcher.fleet.ServiceFleet;
+import dev.splicelab.launcher.fleet.Fleet;
 import dev.splicelab.launcher.fleet.ServiceFleet.Service;
 import dev.splicelab.launcher.report.CellResult;
 import dev.splicelab.launcher.scenario.Scenario;
@@ -32,7 +32,7 @@ public final class RunDriver implements AutoCloseable {
   /** One cell of the matrix. */
   public record Cell(int index, String strategy, String senderMode, Scenario.FaultProfile profile, Scenario.Workload workload) {}
 
-  private final ServiceFleet fleet;
+  private final Fleet fleet;
   private final List<ManagedChannel> channels = new ArrayList<>();
   private final MutatorGrpc.MutatorBlockingStub mutator;
   private final NetworkSenderGrpc.NetworkSenderBlockingStub sender;
@@ -42,7 +42,7 @@ public final class RunDriver implements AutoCloseable {
   private final boolean interactive;
   private final FaultTimeline faults;
 
-  public RunDriver(ServiceFleet fleet, PrintStream out, boolean interactive) {
+  public RunDriver(Fleet fleet, PrintStream out, boolean interactive) {
     this.fleet = fleet;
     this.mutator = MutatorGrpc.newBlockingStub(channel(Service.MUTATOR));
     this.sender = NetworkSenderGrpc.newBlockingStub(channel(Service.SENDER));

@@ -98,6 +98,17 @@ public record Scenario(
    * network-sender, mutator or checker. latencyMicros: for grpc_latency. probability: per call,
    * for grpc_reset and grpc_timeout.
    */
+  /**
+   * One transport fault on a cell's timeline. {@code latencyMicros} applies to grpc_latency,
+   * {@code probability} (per call) to grpc_reset and grpc_timeout, {@code rateKbps} (KiB/s) to
+   * bandwidth, {@code sliceBytes} and {@code sliceDelayMicros} to slicer. bandwidth and slicer
+   * act on the TCP stream and need Toxiproxy ({@code --target compose}); elsewhere they are
+   * reported as not applied.
+   */
   public record FaultSpec(String kind, String target, Duration start, Duration duration, long latencyMicros,
-      double probability) {}
+      double probability, long rateKbps, long sliceBytes, long sliceDelayMicros) {
+    public FaultSpec(String kind, String target, Duration start, Duration duration, long latencyMicros, double probability) {
+      this(kind, target, start, duration, latencyMicros, probability, 0, 0, 0);
+    }
+  }
 }

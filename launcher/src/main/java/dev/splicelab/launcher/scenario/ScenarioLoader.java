@@ -86,7 +86,7 @@ public final class ScenarioLoader {
 
   /** Allowed values of {@code faults[].kind}. */
   public static final List<String> FAULT_KINDS =
-      List.of("grpc_latency", "grpc_reset", "grpc_timeout", "pause_process", "kill_restart");
+      List.of("grpc_latency", "grpc_reset", "grpc_timeout", "bandwidth", "slicer", "pause_process", "kill_restart");
 
   /** Allowed values of {@code faults[].target}. */
   public static final List<String> FAULT_TARGETS =
@@ -251,7 +251,8 @@ public final class ScenarioLoader {
   private static final List<String> STABLE_PAGES_KEYS =
       List.of("hold_from", "wait_timeout", "on_timeout");
   private static final List<String> FAULT_KEYS =
-      List.of("kind", "target", "start", "duration", "latency_us", "probability");
+      List.of("kind", "target", "start", "duration", "latency_us", "probability", "rate_kbps", "slice_bytes",
+          "slice_delay_us");
 
   private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]*");
   private static final Pattern DURATION = Pattern.compile("([0-9]+)\\s*(ms|s|m|h)");
@@ -797,6 +798,8 @@ public final class ScenarioLoader {
       case "grpc_latency" -> List.of("kind", "target", "start", "duration", "latency_us");
       case "grpc_reset", "grpc_timeout" ->
           List.of("kind", "target", "start", "duration", "probability");
+      case "bandwidth" -> List.of("kind", "target", "start", "duration", "rate_kbps");
+      case "slicer" -> List.of("kind", "target", "start", "duration", "slice_bytes", "slice_delay_us");
       case "pause_process" -> List.of("kind", "target", "start", "duration");
       default -> List.of("kind", "target", "start");
     };
@@ -843,7 +846,10 @@ public final class ScenarioLoader {
           applicable.contains("latency_us") ? x.requiredInteger("latency_us", 1, 10_000_000) : 0;
       double probability =
           applicable.contains("probability") ? x.number("probability", 1, 0, true, 1) : 0;
-      out.add(new Scenario.FaultSpec(kind, target, start, duration, latency, probability));
+      long rateKbps = applicable.contains("rate_kbps") ? x.requiredInteger("rate_kbps", 1, 10_000_000) : 0;
+      long sliceBytes = applicable.contains("slice_bytes") ? x.requiredInteger("slice_bytes", 1, 1 << 20) : 0;
+      long sliceDelay = applicable.contains("slice_delay_us") ? x.requiredInteger("slice_delay_us", 0, 1_000_000) : 0;
+      out.add(new Scenario.FaultSpec(kind, target, start, duration, latency, probability, rateKbps, sliceBytes, sliceDelay));
     }
     return List.copyOf(out);
   }
@@ -960,6 +966,13 @@ public final class ScenarioLoader {
       }
       if (keys.contains("probability")) {
         entry(y, "    ", "probability", Double.toString(x.probability()));
+      }
+      if (keys.contains("rate_kbps")) {
+        entry(y, "    ", "rate_kbps", Long.toString(x.rateKbps()));
+      }
+      if (keys.contains("slice_bytes")) {
+        entry(y, "    ", "slice_bytes", Long.toString(x.sliceBytes()));
+        entry(y, "    ", "slice_delay_us", Long.toString(x.sliceDelayMicros()));
       }
     }
     return y.toString();

@@ -66,8 +66,12 @@ public class CheckerConfiguration {
 
   @Bean(initMethod = "start", destroyMethod = "close")
   HistoryReader historyReader(@Value("${spring.kafka.bootstrap-servers}") String bootstrap,
-      @Value("${splicelab.checker.from-beginning:false}") boolean fromBeginning, Verifier verifier) {
-    return new HistoryReader(bootstrap, verifier, fromBeginning);
+      @Value("${splicelab.checker.from-beginning:false}") boolean fromBeginning, Verifier verifier, MeterRegistry meters) {
+    HistoryReader reader = new HistoryReader(bootstrap, verifier, fromBeginning, meters);
+    Gauge.builder("splicelab.checker.consumer.lag", reader, HistoryReader::lag)
+        .description("Records of the history topics not yet read by the checker (sum over partitions of end offset - position)")
+        .register(meters);
+    return reader;
   }
 
   /** DOWN until the history reader is positioned on every partition (the launcher waits for UP). */

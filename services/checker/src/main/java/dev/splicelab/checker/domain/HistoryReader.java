@@ -6,11 +6,14 @@ import dev.splicelab.proto.DeliveryRecord;
 import dev.splicelab.proto.MutationRecord;
 import dev.splicelab.proto.SegmentRecord;
 import dev.splicelab.proto.SpliceRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
@@ -39,17 +42,27 @@ public final class HistoryReader implements AutoCloseable {
   private final String bootstrap;
   private final Verifier verifier;
   private final boolean fromBeginning;
+  /** Where the consumer's own Kafka client metrics go; null for none. */
+  private final MeterRegistry meters;
   private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
   private volatile boolean ready;
   private volatile boolean closing;
   private volatile String error = "";
   private volatile long malformed;
+  /** Records behind: sum over the assigned partitions of end offset - position, NaN until known. */
+  private volatile double lag = Double.NaN;
   private Thread thread;
 
   public HistoryReader(String bootstrap, Verifier verifier, boolean fromBeginning) {
+    this(bootstrap, verifier, fromBeginning, null);
+  }
+
+  /** With {@code meters}, the consumer's Kafka client metrics are bound to it while the consumer is open. */
+  public HistoryReader(String bootstrap, Verifier verifier, boolean fromBeginning, MeterRegistry meters) {
     this.bootstrap = bootstrap;
     this.verifier = verifier;
     this.fromBeginning = fromBeginning;
+    this.meters = meters;
   }
 
   private Properties props() {
@@ -82,9 +95,20 @@ public final class HistoryReader implements AutoCloseable {
     return malformed;
   }
 
+  /**
+   * Records the reader is behind the end of the history: the sum over every assigned partition of
+   * its end offset (high watermark) minus the reader's position, as last computed by the reading
+   * thread from the consumer's fetch state (no call to the consumer from here). NaN before the
+   * first poll of a consumer.
+   */
+  public double lag() {
+    return lag;
+  }
+
   private void loop() {
     while (!closing) {
-      try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props())) {
+      try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props());
+          ClientMetrics clientMetrics = new ClientMetrics(consumer)) {
         List<TopicPartition> parts = new ArrayList<>();
         for (String topic : TOPICS) {
           List<PartitionInfo> infos = consumer.partitionsFor(topic, Duration.ofSeconds(30));
@@ -112,11 +136,20 @@ public final class HistoryReader implements AutoCloseable {
           for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
             dispatch(r);
           }
+          long behind = 0;
+          boolean known = false;
           for (TopicPartition tp : parts) {
             positions.put(tp, consumer.position(tp));
+            OptionalLong l = consumer.currentLag(tp); // from the last fetch's high watermark, no round trip
+            if (l.isPresent()) {
+              behind += l.getAsLong();
+              known = true;
+            }
           }
+          lag = known ? behind : Double.NaN;
         }
       } catch (RuntimeException e) {
+        lag = Double.NaN;
         if (closing) {
           return;
         }
@@ -127,6 +160,28 @@ public final class HistoryReader implements AutoCloseable {
         } catch (InterruptedException ie) {
           return;
         }
+      }
+    }
+  }
+
+  /**
+   * The consumer's Kafka client metrics bound to the registry while it is open; closed (its meters
+   * removed) before the consumer closes.
+   */
+  private final class ClientMetrics implements AutoCloseable {
+    private final KafkaClientMetrics bound;
+
+    ClientMetrics(KafkaConsumer<String, byte[]> consumer) {
+      bound = meters == null ? null : new KafkaClientMetrics(consumer);
+      if (bound != null) {
+        bound.bindTo(meters);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (bound != null) {
+        bound.close();
       }
     }
   }

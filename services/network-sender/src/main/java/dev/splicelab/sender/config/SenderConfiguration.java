@@ -11,7 +11,13 @@ import dev.splicelab.sender.grpc.SenderGrpcService;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import dev.splicelab.proto.Strategy;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -36,6 +42,26 @@ public class SenderConfiguration {
     counter(meters, engine, "splicelab.sender.checksum.rejects", s -> s.getChecksumRejects());
     Gauge.builder("splicelab.sender.pinned.peak.bytes", engine, e -> e.status().getPeakPinnedBytes()).baseUnit("bytes").register(meters);
     Gauge.builder("splicelab.sender.latency.p99", engine, e -> e.status().getLatencyP99Us() / 1e6).baseUnit("seconds").register(meters);
+    counter(meters, engine, "splicelab.sender.confirm.retries", s -> s.getConfirmRetries());
+    counter(meters, engine, "splicelab.sender.confirm.gaveup", s -> s.getConfirmGaveUp());
+    counter(meters, engine, "splicelab.sender.mac.failures", s -> s.getMacFailures());
+    FunctionCounter.builder("splicelab.sender.acked.bytes", engine, e -> e.status().getBytesAcked()).baseUnit("bytes").register(meters);
+    // One timer per strategy, registered now so every series exists before the first transfer.
+    Map<Strategy, Timer> latency = new EnumMap<>(Strategy.class);
+    for (Strategy s : Strategy.values()) {
+      if (s != Strategy.STRATEGY_UNSPECIFIED && s != Strategy.UNRECOGNIZED) {
+        latency.put(s, Timer.builder("splicelab.sender.transfer.latency")
+            .description("Transfer latency from splice-in to the last ack, per acknowledged transfer")
+            .tag("strategy", s.name()).publishPercentileHistogram()
+            .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(60)).register(meters));
+      }
+    }
+    engine.onLatency((strategy, micros) -> {
+      Timer t = latency.get(strategy);
+      if (t != null) {
+        t.record(micros, TimeUnit.MICROSECONDS);
+      }
+    });
     return engine;
   }
 

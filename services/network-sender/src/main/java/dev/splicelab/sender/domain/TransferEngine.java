@@ -58,12 +58,25 @@ public final class TransferEngine {
   private final Sleeper sleeper;
 
   private volatile Run current;
+  /** Told every acknowledged transfer's latency (strategy, microseconds), as the latency histogram records it. */
+  private volatile LatencyListener latencyListener = (strategy, micros) -> { };
+
+  /** Receives each completed transfer's latency, from splice-in to last ack, in microseconds. */
+  @FunctionalInterface
+  public interface LatencyListener {
+    void transferred(Strategy strategy, long micros);
+  }
 
   public TransferEngine(Peers peers, EventPublisher events, Clock clock, Sleeper sleeper) {
     this.peers = peers;
     this.events = events;
     this.clock = clock;
     this.sleeper = sleeper;
+  }
+
+  /** Sets who is told of every completed transfer's latency (the value behind SenderStatus.latency_*). */
+  public void onLatency(LatencyListener l) {
+    this.latencyListener = l == null ? (strategy, micros) -> { } : l;
   }
 
   public synchronized SenderStatus start(TransferWorkload w) {
@@ -259,7 +272,9 @@ public final class TransferEngine {
             case ACKED -> {
               completed.incrementAndGet();
               bytesAcked.addAndGet(spliced.getLength());
-              latency.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+              long micros = Math.max(1, (System.nanoTime() - t0) / 1000);
+              latency.recordValue(micros);
+              latencyListener.transferred(strategy, micros);
               return;
             }
             case CONFIRM_FAILED -> {

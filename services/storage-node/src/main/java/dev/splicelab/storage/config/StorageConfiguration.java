@@ -8,7 +8,9 @@ import dev.splicelab.storage.grpc.StorageGrpcService;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +35,12 @@ public class StorageConfiguration {
     Gauge.builder("splicelab.storage.cached.bytes", cache, PageCache::cachedBytes).baseUnit("bytes").register(meters);
     Gauge.builder("splicelab.storage.live.folios", cache, PageCache::liveFolios).register(meters);
     FunctionCounter.builder("splicelab.storage.copied.bytes", cache, PageCache::bytesCopied).baseUnit("bytes").register(meters);
+    // Registered now so the series exists before the first stall; fed where the stall histogram is.
+    Timer stalls = Timer.builder("splicelab.storage.writer.stall")
+        .description("Time a writer waited on stable pages or on a send in flight (only writers that waited)")
+        .publishPercentileHistogram().minimumExpectedValue(Duration.ofNanos(10_000)).maximumExpectedValue(Duration.ofSeconds(60))
+        .register(meters);
+    cache.onStall(micros -> stalls.record(micros, TimeUnit.MICROSECONDS));
     return cache;
   }
 

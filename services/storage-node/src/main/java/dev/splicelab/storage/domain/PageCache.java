@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * The page cache of a set of files over their block devices: the mechanism behind DESIGN
@@ -90,6 +91,8 @@ public final class PageCache implements AutoCloseable {
   private final AtomicLong folioIds = new AtomicLong();
   private final AtomicLong pinnedPages = new AtomicLong();
   private final AtomicLong bytesCopied = new AtomicLong();
+  /** Told every writer stall (microseconds) as it is recorded into the file's stall histogram. */
+  private volatile LongConsumer stallListener = micros -> { };
 
   private static final class CachedFile {
     final int id;
@@ -130,6 +133,15 @@ public final class PageCache implements AutoCloseable {
     this.clock = clock;
     this.sleeper = sleeper;
     this.mutationListener = mutationListener;
+  }
+
+  /**
+   * Sets who is told of every writer stall (a writer that waited on stable pages or a send in
+   * flight), in microseconds, the same value the file's stall histogram records. Called under
+   * the file's lock: it must be quick.
+   */
+  public void onStall(LongConsumer micros) {
+    this.stallListener = micros == null ? m -> { } : micros;
   }
 
   public long maxFileSize() {
@@ -862,8 +874,10 @@ public final class PageCache implements AutoCloseable {
     return waited ? new Wait(micros, timedOut) : Wait.NONE;
   }
 
-  private static void recordStall(CachedFile f, long nanos) {
-    f.stalls.recordValue(Math.max(1, nanos / 1000));
+  private void recordStall(CachedFile f, long nanos) {
+    long micros = Math.max(1, nanos / 1000);
+    f.stalls.recordValue(micros);
+    stallListener.accept(micros);
   }
 
   private static boolean heldIn(CachedFile f, long start, long end) {
