@@ -1041,6 +1041,35 @@ class ScenarioLoaderTest {
   }
 
   @Test
+  void readsNetworkFaultsAndTheirKeys() {
+    Scenario s =
+        ScenarioLoader.parse(
+            MINIMAL
+                + """
+                faults:
+                  - {kind: bandwidth, target: checker, start: 1s, duration: 2s, rate_kbps: 64}
+                  - {kind: slicer, target: storage-node, start: 2s, duration: 1s, slice_bytes: 512, slice_delay_us: 100}
+                """,
+            "net.yaml");
+    assertThat(s.faults())
+        .containsExactly(
+            new Scenario.FaultSpec("bandwidth", "checker", Duration.ofSeconds(1), Duration.ofSeconds(2), 0, 0, 64, 0, 0),
+            new Scenario.FaultSpec("slicer", "storage-node", Duration.ofSeconds(2), Duration.ofSeconds(1), 0, 0, 0, 512, 100));
+    assertThat(ScenarioLoader.parse(ScenarioLoader.toYaml(s), "again.yaml").faults()).isEqualTo(s.faults());
+    assertError(
+        rejected(MINIMAL + "faults:\n  - {kind: bandwidth, target: checker, start: 1s, duration: 1s, rate_kbps: 0}\n"),
+        5,
+        "faults[0].rate_kbps",
+        "must be between 1 and 10000000, got 0");
+    assertError(
+        rejected(MINIMAL + "faults:\n  - {kind: slicer, target: checker, start: 1s, duration: 1s, slice_bytes: 8, latency_us: 5}\n"),
+        5,
+        "faults[0].latency_us",
+        "does not apply to kind slicer; the keys of a slicer fault: kind, target, start, duration, slice_bytes,"
+            + " slice_delay_us");
+  }
+
+  @Test
   void rejectsBadFaultKind() {
     ScenarioException e =
         rejected(
@@ -1055,13 +1084,13 @@ class ScenarioLoaderTest {
         e,
         5,
         "faults[0].kind",
-        "must be one of grpc_latency, grpc_reset, grpc_timeout, pause_process, kill_restart,"
+        "must be one of grpc_latency, grpc_reset, grpc_timeout, bandwidth, slicer, pause_process, kill_restart,"
             + " got 'grpc_delay'");
     assertError(
         rejected(MINIMAL + "faults:\n  - {target: checker, start: 1s}\n"),
         5,
         "faults[0].kind",
-        "is required: one of grpc_latency, grpc_reset, grpc_timeout, pause_process,"
+        "is required: one of grpc_latency, grpc_reset, grpc_timeout, bandwidth, slicer, pause_process,"
             + " kill_restart");
   }
 
@@ -1150,7 +1179,7 @@ class ScenarioLoaderTest {
         5,
         "faults[0]",
         "expected a mapping with the keys kind, target, start, duration, latency_us,"
-            + " probability, got no value");
+            + " probability, rate_kbps, slice_bytes, slice_delay_us, got no value");
   }
 
   @Test
