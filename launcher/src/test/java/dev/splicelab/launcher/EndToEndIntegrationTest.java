@@ -40,8 +40,8 @@ class EndToEndIntegrationTest {
     }
     String printed = log.toString(StandardCharsets.UTF_8);
     assertThat(printed).as("the scenario's transport faults fired in every cell")
-        .contains("fault: grpc_latency on storage-node for 1000 ms").contains("fault: SIGSTOP pipe-broker for 500 ms")
-        .contains("fault: SIGCONT pipe-broker");
+        .contains("fault: grpc_latency on storage-node for 1000 ms").contains("fault: pausing pipe-broker for 500 ms")
+        .contains("fault: resumed pipe-broker");
     Map<String, CellResult> byStrategy = new java.util.HashMap<>();
     outcome.report().cells().forEach(c -> byStrategy.put(c.strategy(), c));
 
