@@ -10,6 +10,7 @@ import dev.splicelab.proto.TransportFaultKind;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +39,8 @@ final class FaultTimeline implements AutoCloseable {
     return t;
   });
   private final List<ScheduledFuture<?>> pending = new ArrayList<>();
+  /** Faults being applied right now (a kill_restart lasts until the service is healthy again). */
+  private final int[] inFlight = {0};
 
   FaultTimeline(Fleet fleet, PrintStream out) {
     this.fleet = fleet;
@@ -57,7 +60,19 @@ final class FaultTimeline implements AutoCloseable {
     int i = 0;
     for (Scenario.FaultSpec f : faults) {
       long seedI = seed + i++;
-      pending.add(timer.schedule(() -> apply(f, seedI, label), f.start().toMillis(), TimeUnit.MILLISECONDS));
+      pending.add(timer.schedule(() -> {
+        synchronized (inFlight) {
+          inFlight[0]++;
+        }
+        try {
+          apply(f, seedI, label);
+        } finally {
+          synchronized (inFlight) {
+            inFlight[0]--;
+            inFlight.notifyAll();
+          }
+        }
+      }, f.start().toMillis(), TimeUnit.MILLISECONDS));
     }
   }
 
@@ -125,7 +140,35 @@ final class FaultTimeline implements AutoCloseable {
   synchronized void endCell() {
     pending.forEach(p -> p.cancel(false));
     pending.clear();
+    awaitInFlight(Duration.ofSeconds(180));
     fleet.resumeAll();
+  }
+
+  /**
+   * Waits for faults still being applied, so the cell is judged with every service back: a
+   * kill_restart that started near the end of a cell is still waiting for its service to be
+   * healthy when the cell's time is up.
+   */
+  private void awaitInFlight(Duration max) {
+    long deadline = System.nanoTime() + max.toNanos();
+    synchronized (inFlight) {
+      if (inFlight[0] > 0) {
+        out.printf("waiting for %d fault(s) still being applied (a restart in progress) before judging the cell...%n", inFlight[0]);
+      }
+      while (inFlight[0] > 0) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          out.printf("gave up waiting after %d s for %d fault(s) still being applied%n", max.toSeconds(), inFlight[0]);
+          return;
+        }
+        try {
+          inFlight.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
   }
 
   @Override

@@ -157,7 +157,8 @@ public final class RunDriver implements AutoCloseable {
     if (!ss.getLastError().isEmpty()) {
       out.printf("%s sender reported: %s%n", label, ss.getLastError());
     }
-    CellSummary cs = checker.withDeadlineAfter(200, TimeUnit.SECONDS).finalizeCell(FinalizeRequest.newBuilder().setRunId(runId)
+    // wait-for-ready: the checker may just have been restarted by a kill_restart fault
+    CellSummary cs = checker.withDeadlineAfter(200, TimeUnit.SECONDS).withWaitForReady().finalizeCell(FinalizeRequest.newBuilder().setRunId(runId)
         .setCell(cell.index()).setTimeoutMs(180_000).setWitnessesPerClass(3).build());
     CostsReply c = costs(fileId);
     String headline = cell.strategy().equals("COMPLETION_AFTER_SNAPSHOT") ? "WINDOW" : "SNAPSHOT";

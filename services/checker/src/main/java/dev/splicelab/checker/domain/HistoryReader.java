@@ -172,7 +172,10 @@ public final class HistoryReader implements AutoCloseable {
     private final KafkaClientMetrics bound;
 
     ClientMetrics(KafkaConsumer<String, byte[]> consumer) {
-      bound = meters == null ? null : new KafkaClientMetrics(consumer);
+      // the spring.id tag gives these meters the same tag keys as those spring-kafka's producer
+      // listener registers (Prometheus requires one key set per meter name)
+      bound = meters == null ? null : new KafkaClientMetrics(consumer,
+          java.util.List.of(io.micrometer.core.instrument.Tag.of("spring.id", "history-reader")));
       if (bound != null) {
         bound.bindTo(meters);
       }
