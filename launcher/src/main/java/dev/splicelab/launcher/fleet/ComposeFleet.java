@@ -4,10 +4,6 @@ import dev.splicelab.launcher.fleet.ServiceFleet.Endpoint;
 import dev.splicelab.launcher.fleet.ServiceFleet.Service;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,7 +40,6 @@ public final class ComposeFleet implements Fleet {
   private final String engine;
   private final NetworkFaults network;
   private final Set<Service> paused = ConcurrentHashMap.newKeySet();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private ComposeFleet(Map<Service, Endpoint> endpoints, String project, String engine, NetworkFaults network) {
     this.endpoints = endpoints;
@@ -176,17 +171,13 @@ public final class ComposeFleet implements Fleet {
     Map<Service, String> last = new EnumMap<>(Service.class);
     while (true) {
       for (Service s : new ArrayList<>(pending)) {
-        Endpoint e = endpoints.get(s);
         try {
-          HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://" + e.host() + ":" + e.httpPort()
-              + "/actuator/health")).timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() == 200 && r.body().contains("\"UP\"")) {
+          String problem = ActuatorHealth.problem(endpoints.get(s));
+          if (problem == null) {
             pending.remove(s);
           } else {
-            last.put(s, "HTTP " + r.statusCode() + " " + r.body());
+            last.put(s, problem);
           }
-        } catch (IOException ex) {
-          last.put(s, "nothing answers on " + e.host() + ":" + e.httpPort() + " (" + ex.getClass().getSimpleName() + ")");
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("interrupted while waiting for the compose services");

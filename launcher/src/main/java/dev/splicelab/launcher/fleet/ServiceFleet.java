@@ -3,10 +3,6 @@ package dev.splicelab.launcher.fleet;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -186,7 +182,6 @@ public final class ServiceFleet implements Fleet {
   }
 
   private void awaitHealthy(List<Service> services, Duration timeout) {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     long deadline = System.nanoTime() + timeout.toNanos();
     List<Service> pending = new ArrayList<>(services);
     while (!pending.isEmpty()) {
@@ -197,13 +192,9 @@ public final class ServiceFleet implements Fleet {
               + tail(logDir.resolve(s.artifact + ".log"), 25));
         }
         try {
-          HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoints.get(s).httpPort()
-              + "/actuator/health")).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
-          if (r.statusCode() == 200 && r.body().contains("\"UP\"")) {
+          if (ActuatorHealth.problem(endpoints.get(s)) == null) {
             pending.remove(s);
           }
-        } catch (IOException ignored) {
-          // not listening yet
         } catch (InterruptedException ie) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("interrupted while waiting for services");
