@@ -9,6 +9,7 @@ import dev.splicelab.launcher.report.CellResult;
 import dev.splicelab.launcher.report.ConsoleTable;
 import dev.splicelab.launcher.report.ReportWriter;
 import dev.splicelab.launcher.report.RunReport;
+import dev.splicelab.launcher.run.DilationCheck;
 import dev.splicelab.launcher.run.HistoryRecorder;
 import dev.splicelab.launcher.run.Recheck;
 import dev.splicelab.launcher.run.RunDriver;
@@ -39,7 +40,8 @@ import picocli.CommandLine.Option;
 /** The `testbed` command line. */
 @Command(name = "testbed", mixinStandardHelpOptions = true, version = "splicelab 0.1.0",
     description = "splicelab: measures what zero-copy file -> pipe -> socket transfers deliver when the file changes under them.",
-    subcommands = {Testbed.Run.class, Testbed.Check.class, Testbed.Scenarios.class, KernelCommands.KernelCommand.class,
+    subcommands = {Testbed.Run.class, Testbed.Check.class, Testbed.Scenarios.class, Testbed.LoadHint.class,
+        KernelCommands.KernelCommand.class,
         KernelCommands.FidelityCommand.class, DashboardCommands.DashboardsCommand.class, CommandLine.HelpCommand.class})
 public final class Testbed implements Runnable {
 
@@ -88,9 +90,17 @@ public final class Testbed implements Runnable {
         description = "Override the scenario's cell duration, e.g. 10s, 500ms, 2m (1s to 1h).")
     Duration duration;
 
-    @Option(names = "--warmup", defaultValue = "5", paramLabel = "SECONDS",
-        description = "Unmeasured load before the first cell, so no cell runs on cold JVMs, 0 to 600 (default: ${DEFAULT-VALUE}).")
-    int warmupSeconds;
+    @Option(names = "--warmup", defaultValue = "auto", paramLabel = "auto|SECONDS",
+        description = "Unmeasured load before the first cell, so no cell is measured while the JVMs are still compiling "
+            + "their hot paths: auto (until the transfer rate settles, 15 s to 120 s) or a number of seconds, 0 to 600 "
+            + "(default: ${DEFAULT-VALUE}).")
+    String warmup;
+
+    @Option(names = "--dilation-check",
+        description = "Instead of the scenario's cells, run SHARE (its first sender mode, fault profile and workload) at "
+            + "the scenario's time_scale k and at 4k, and report whether the rates agree within their intervals: "
+            + "with the testbed's overhead negligible they must. Exit code 3 when they do not.")
+    boolean dilationCheck;
 
     @Option(names = "--kafka", paramLabel = "HOST:PORT",
         description = "Use this external Kafka broker instead of the embedded KRaft broker.")
@@ -122,15 +132,45 @@ public final class Testbed implements Runnable {
     @Override
     public Integer call() throws Exception {
       Target t = Target.of(target, composeHost, composeProject, toxiproxy);
-      Scenario sc = resolve(scenario, duration, kafka, warmupSeconds);
+      RunDriver.Warmup w = warmup(warmup);
+      Scenario sc = resolve(scenario, duration, kafka, 0);
       Path runs = runsDir.isAbsolute() ? runsDir : home().resolve(runsDir);
       String broker = kafka == null && t.compose() ? composeHost + ":29092" : kafka;
-      RunOutcome o = execute(sc, seed, broker, t, Duration.ofSeconds(warmupSeconds), runs, System.out, Clock.systemUTC());
+      if (dilationCheck) {
+        DilationCheck check = DilationCheck.of(sc);
+        RunOutcome o = execute(check.scenario(), seed, broker, t, w, runs, System.out, Clock.systemUTC(), check::run);
+        System.out.println();
+        System.out.println(ConsoleTable.render(o.report().cells()));
+        DilationCheck.Result r = check.result(o.report().cells());
+        System.out.println(r.render());
+        check.write(r, o.runDir());
+        System.out.printf("wall time %.1f s; results in %s (dilation.json, report.html, summary.json)%n",
+            o.report().wallSeconds(), o.runDir());
+        return r.agree() ? 0 : 3;
+      }
+      RunOutcome o = execute(sc, seed, broker, t, w, runs, System.out, Clock.systemUTC());
       System.out.println();
       System.out.println(ConsoleTable.render(o.report().cells()));
       System.out.printf("wall time %.1f s; results in %s (report.html, summary.json)%n", o.report().wallSeconds(), o.runDir());
       return 0;
     }
+  }
+
+  /** --warmup: "auto" or whole seconds, 0 to 600. */
+  static RunDriver.Warmup warmup(String value) {
+    if (value.equals("auto")) {
+      return RunDriver.Warmup.untilSettled();
+    }
+    int seconds;
+    try {
+      seconds = Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--warmup: must be auto or a number of seconds between 0 and 600, got '" + value + "'");
+    }
+    if (seconds < 0 || seconds > 600) {
+      throw new IllegalArgumentException("--warmup: must be auto or a number of seconds between 0 and 600, got " + seconds);
+    }
+    return seconds == 0 ? RunDriver.Warmup.NONE : RunDriver.Warmup.fixed(Duration.ofSeconds(seconds));
   }
 
   /**
@@ -146,8 +186,7 @@ public final class Testbed implements Runnable {
     }
     Scenario sc = ScenarioLoader.resolve(scenario);
     if (duration != null) {
-      sc = new Scenario(sc.name(), sc.description(), duration, sc.strategies(), sc.senderModes(), sc.faultProfiles(),
-          sc.workloads(), sc.file(), sc.transfers(), sc.stablePages(), sc.faults());
+      sc = sc.withCellDuration(duration);
     }
     return sc;
   }
@@ -189,12 +228,28 @@ public final class Testbed implements Runnable {
   public static RunOutcome execute(Scenario sc, long seed, String kafka, Duration warmup, Path runsDir, PrintStream out,
       Clock clock)
       throws IOException {
-    return execute(sc, seed, kafka, Target.LOCAL, warmup, runsDir, out, clock);
+    return execute(sc, seed, kafka, Target.LOCAL, RunDriver.Warmup.fixed(warmup), runsDir, out, clock);
+  }
+
+  /** What a run does with its started fleet: the cells it measures. */
+  @FunctionalInterface
+  public interface Body {
+    List<CellResult> run(RunDriver driver, String runId, long seed, RunDriver.Warmup warmup);
   }
 
   /** Runs a resolved scenario end to end on {@code target}; used by `run`. */
-  public static RunOutcome execute(Scenario sc, long seed, String kafka, Target target, Duration warmup, Path runsDir,
+  public static RunOutcome execute(Scenario sc, long seed, String kafka, Target target, RunDriver.Warmup warmup, Path runsDir,
       PrintStream out, Clock clock)
+      throws IOException {
+    return execute(sc, seed, kafka, target, warmup, runsDir, out, clock, (d, id, s, w) -> d.run(sc, id, s, w));
+  }
+
+  /**
+   * The run's lifecycle around {@code body}: its directory and resolved scenario, Kafka, the
+   * fleet, the history recorded from Kafka, the verdicts, the report and runs/latest.
+   */
+  public static RunOutcome execute(Scenario sc, long seed, String kafka, Target target, RunDriver.Warmup warmup, Path runsDir,
+      PrintStream out, Clock clock, Body body)
       throws IOException {
     Instant startedAt = clock.instant();
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(startedAt);
@@ -208,8 +263,9 @@ public final class Testbed implements Runnable {
     long t0 = System.nanoTime();
     boolean interactive = System.console() != null && out == System.out;
     int cellCount = RunDriver.cells(sc).size();
-    out.printf("splicelab: scenario %s, seed %d, %d cells of %d s (about %d s with start-up); run %s%n", sc.name(), seed,
-        cellCount, sc.cellDuration().toSeconds(), cellCount * (sc.cellDuration().toSeconds() + 3) + warmup.toSeconds() + 25, runDir);
+    out.printf("splicelab: scenario %s, seed %d, %d cells of %d s (about %d s with start-up and at most %d s of warm-up); "
+        + "run %s%n", sc.name(), seed, cellCount, sc.dilated().cellDuration().toSeconds(),
+        cellCount * (sc.dilated().cellDuration().toSeconds() + 3) + 25, warmup.max().toSeconds(), runDir);
     out.println(kafka == null ? "starting embedded Kafka (KRaft)..." : "using Kafka at " + kafka + "...");
     List<CellResult> cells;
     String kafkaInfo;
@@ -219,7 +275,7 @@ public final class Testbed implements Runnable {
       try (Fleet fleet = startFleet(target, broker, runDir, out)) {
         out.printf("services healthy after %.1f s (%s): %s%n", (System.nanoTime() - s0) / 1e9, fleet.describe(), fleet.endpoints());
         try (RunDriver driver = new RunDriver(fleet, out, interactive)) {
-          cells = driver.run(sc, runId, seed, warmup);
+          cells = body.run(driver, runId, seed, warmup);
         }
       }
       out.printf("recording the run's history from Kafka into %s...%n", runDir.resolve("events"));
@@ -305,6 +361,20 @@ public final class Testbed implements Runnable {
       System.out.printf("re-checked %d cells from %s in %.1f s: %s%n", again.size(), dir.resolve("events"),
           (System.nanoTime() - t0) / 1e9, same ? "same verdict counts as the run" : "verdict counts DIFFER from the run");
       return same ? 0 : 1;
+    }
+  }
+
+  /** `load` runs from the load-tests module's classpath (the ./testbed script dispatches it); this names it in the help. */
+  @Command(name = "load", description = "Measure the testbed's own machinery: the raw gRPC baseline, the data path per "
+      + "strategy and the kernel's path, interleaved (./testbed load --help; it runs from load-tests/).")
+  static final class LoadHint implements Callable<Integer> {
+    @CommandLine.Unmatched
+    List<String> ignored;
+
+    @Override
+    public Integer call() {
+      System.err.println("testbed: load runs from the load-tests module: use ./testbed load (it builds what is missing)");
+      return 2;
     }
   }
 

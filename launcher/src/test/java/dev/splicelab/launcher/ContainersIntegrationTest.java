@@ -102,7 +102,7 @@ class ContainersIntegrationTest {
         }
         Map<String, Long> counts = HistoryRecorder.record(bootstrap, "tc-run", tmp);
         assertThat(counts).containsEntry(Topics.MUTATIONS, 5L).containsEntry(Topics.SPLICES, 1L)
-            .containsEntry(Topics.SEGMENTS, 0L).containsEntry(Topics.DELIVERIES, 0L);
+            .containsEntry(Topics.TRANSMISSIONS, 0L).containsEntry(Topics.DELIVERIES, 0L);
         List<Long> versions = new java.util.ArrayList<>();
         HistoryRecorder.replay(tmp, Topics.MUTATIONS, MutationRecord.parser(), m -> versions.add(m.getVersion()));
         assertThat(versions).containsExactlyInAnyOrder(0L, 2L, 4L, 6L, 8L);

@@ -49,7 +49,7 @@ class TestbedCliTest {
     Result kafka = run("run", "--scenario", "quickstart", "--kafka", "no-port");
     assertThat(kafka.code()).isEqualTo(1);
     assertThat(kafka.err()).contains("--kafka: must be HOST:PORT");
-    assertThat(run("run", "--scenario", "quickstart", "--warmup", "-1").err()).contains("--warmup: must be between 0 and 600");
+    assertThat(run("run", "--scenario", "quickstart", "--warmup", "-1").err()).contains("--warmup: must be auto or a number of seconds between 0 and 600, got -1");
     assertThat(run("run").code()).isEqualTo(2);
   }
 

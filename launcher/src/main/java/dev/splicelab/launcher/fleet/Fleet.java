@@ -33,6 +33,14 @@ public interface Fleet extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * CPU time used so far by the services' processes, nanoseconds (user + system, summed); -1 when
+   * the fleet cannot tell (containers on another host).
+   */
+  default long cpuNanos() {
+    return -1;
+  }
+
   /** What the fleet is, for the report, e.g. "local processes" or "compose project splicelab". */
   String describe();
 

@@ -117,6 +117,19 @@ public final class ServiceFleet implements Fleet {
   }
 
   @Override
+  public long cpuNanos() {
+    long total = 0;
+    for (Process p : processes.values()) {
+      long n = ProcessCpu.nanos(p.pid());
+      if (n < 0) {
+        return -1;
+      }
+      total += n;
+    }
+    return total;
+  }
+
+  @Override
   public void resumeAll() {
     for (Service s : List.copyOf(paused)) {
       resume(s);
@@ -163,8 +176,9 @@ public final class ServiceFleet implements Fleet {
   private Process launch(Path home, Service s, String kafka, Path dataDir, boolean restart) throws IOException {
     Endpoint e = endpoints.get(s);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> cmd = new ArrayList<>(List.of(java, "-Xms64m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Djava.awt.headless=true", "-jar", jar(home, s).toString(),
+    List<String> cmd = new ArrayList<>(List.of(java));
+    cmd.addAll(ServiceJvm.options(s.artifact));
+    cmd.addAll(List.of("-jar", jar(home, s).toString(),
         "--server.port=" + e.httpPort(), "--spring.grpc.server.port=" + e.grpcPort(),
         "--spring.kafka.bootstrap-servers=" + kafka,
         "--spring.grpc.client.channels.storage.address=" + endpoints.get(Service.STORAGE).grpc(),

@@ -158,7 +158,7 @@ final class Connection {
           cell.shortSplice();
           continue;
         }
-        cell.started(transferId, s.length(), s.length() < length);
+        cell.started(transferId, s.length(), s.length() < length, s.atNanos(), residency);
         if (residency > 0) {
           LockSupport.parkNanos(residency * 1000);
         }

@@ -29,7 +29,8 @@ final class KernelCell {
   /** What a cell measured on this side (verdicts come from the verifier). */
   record Stats(long transfersStarted, long shortSplices, long delivered, long deliveredBytes, long mutations,
       Map<String, Long> mutationsByKind, long bytesCopied, long peakReferencedBytes, List<Long> referencedSamples,
-      Histogram latencyMicros, double activeSeconds, String foliosAfterFill, long pipeBytes, long fillWrites) {}
+      Histogram latencyMicros, double activeSeconds, String foliosAfterFill, long pipeBytes, long fillWrites,
+      dev.splicelab.proto.TimeFidelity fidelity) {}
 
   private final String label;
   private final int fileId;
@@ -54,6 +55,8 @@ final class KernelCell {
   private final AtomicLong peakReferenced = new AtomicLong();
   private final Map<String, long[]> inFlight = new ConcurrentHashMap<>();
   private final ConcurrentHistogram latency = new ConcurrentHistogram(3);
+  /** Race windows: the residency the scenario implies, and splice-in to the receiver's read as measured. */
+  private final dev.splicelab.common.fidelity.WindowStats windows = new dev.splicelab.common.fidelity.WindowStats();
 
   /**
    * @param label prefix of every output line
@@ -122,7 +125,11 @@ final class KernelCell {
     shortSplices.incrementAndGet();
   }
 
-  void started(String transferId, long length, boolean shortSplice) {
+  /**
+   * A transfer spliced in at {@code splicedAtNanos} (epoch) to sit {@code residencyMicros} in its
+   * pipe: its race window runs until the receiver has read it (DESIGN section 8).
+   */
+  void started(String transferId, long length, boolean shortSplice, long splicedAtNanos, long residencyMicros) {
     started.incrementAndGet();
     if (shortSplice) {
       shortSplices.incrementAndGet();
@@ -132,7 +139,7 @@ final class KernelCell {
     } else {
       bytesCopied.addAndGet(length);
     }
-    inFlight.put(transferId, new long[] {System.nanoTime(), length});
+    inFlight.put(transferId, new long[] {System.nanoTime(), length, splicedAtNanos, residencyMicros});
   }
 
   void delivered(String transferId, long length) {
@@ -141,6 +148,7 @@ final class KernelCell {
     long[] t = inFlight.remove(transferId);
     if (t != null) {
       latency.recordValue(Math.max(1, (System.nanoTime() - t[0]) / 1000));
+      windows.record(t[3], (EpochNanos.now() - t[2]) / 1000);
       if (share) {
         referenced.addAndGet(-t[1]);
       }
@@ -222,7 +230,8 @@ final class KernelCell {
       }
       Histogram h = latency.copy();
       return new Stats(started.get(), shortSplices.get(), delivered.get(), deliveredBytes.get(), writers.mutations(),
-          writers.byKind(), bytesCopied.get(), peakReferenced.get(), samples, h, active, folios, pipeBytes, fillWrites);
+          writers.byKind(), bytesCopied.get(), peakReferenced.get(), samples, h, active, folios, pipeBytes, fillWrites,
+          windows.snapshot());
     } finally {
       issuing = false;
       boolean writersStopped = writers == null || writers.stop(10_000);

@@ -6,7 +6,6 @@ import dev.splicelab.common.cells.CellCodec;
 import dev.splicelab.kernel.sys.Fd;
 import dev.splicelab.kernel.sys.FolioProbe;
 import dev.splicelab.kernel.sys.Sys;
-import dev.splicelab.proto.FolioRef;
 import dev.splicelab.proto.MutationKind;
 import dev.splicelab.proto.MutationRecord;
 import dev.splicelab.proto.RunContext;
@@ -250,23 +249,15 @@ final class KernelFile implements AutoCloseable {
   }
 
   /**
-   * The splice record. A shared splice lists one ref per pipe buffer (one per page touched, as
-   * filemap_splice_read makes them) with its file offset and length; folio identity, size and
-   * generation are not observable from user space and stay 0.
+   * The splice record. A shared splice counts one pipe buffer per page touched (as
+   * filemap_splice_read makes them); folio identity is not observable from user space, so no folio
+   * is listed. No transmission record follows: the kernel's TCP stack records none.
    */
   private SpliceRecord splice(String transferId, long offset, long length, long pipeId, boolean copied, long at) {
-    SpliceRecord.Builder b = SpliceRecord.newBuilder().setContext(ctx).setTransferId(transferId).setFileId(fileId)
+    long pages = copied ? 0 : (offset + length + Sys.PAGE - 1) / Sys.PAGE - offset / Sys.PAGE;
+    return SpliceRecord.newBuilder().setContext(ctx).setTransferId(transferId).setFileId(fileId)
         .setOffset(offset).setLength(length).setVersion(version).setPipeId(pipeId).setCopied(copied).setAtNanos(at)
-        .setAttempt(0);
-    if (!copied) {
-      long end = offset + length;
-      for (long pos = offset; pos < end; ) {
-        long pageEnd = Math.min(end, (pos / Sys.PAGE + 1) * Sys.PAGE);
-        b.addRefs(FolioRef.newBuilder().setFileOffset(pos).setLength((int) (pageEnd - pos)));
-        pos = pageEnd;
-      }
-    }
-    return b.build();
+        .setAttempt(0).setPages((int) pages).setTransmissionsFollow(false).build();
   }
 
   @Override

@@ -3,6 +3,7 @@ package dev.splicelab.launcher.kernelrun;
 import dev.splicelab.launcher.Testbed;
 
 import dev.splicelab.checker.domain.HistoryReader;
+import dev.splicelab.checker.domain.VerdictRecords;
 import dev.splicelab.checker.domain.Verifier;
 import dev.splicelab.kernel.Environment;
 import dev.splicelab.kernel.sys.Fd;
@@ -177,8 +178,10 @@ public final class KernelRun {
    * receivers decoding on a cold JIT would leave data longer in the socket queues of the first
    * cell only.
    */
-  public static Outcome execute(Scenario sc, long seed, String kafka, Duration warmup, Path dir, Path runsDir,
+  public static Outcome execute(Scenario written, long seed, String kafka, Duration warmup, Path dir, Path runsDir,
       PrintStream out) throws IOException, InterruptedException {
+    double timeScale = written.timeScale();
+    Scenario sc = written.dilated();
     List<Cell> cells = cells(sc);
     if (cells.isEmpty()) {
       throw new IllegalArgumentException("scenario " + sc.name() + " has no strategy the kernel can run: "
@@ -219,13 +222,8 @@ public final class KernelRun {
     String kafkaInfo;
     try (KafkaBroker broker = KafkaBroker.start(kafka); Records records = new Records(broker.bootstrap())) {
       kafkaInfo = broker.describe();
-      Verifier verifier = new Verifier(j -> {
-        VerdictRecord.Builder v = VerdictRecord.newBuilder().setContext(j.context()).setTransferId(j.transferId())
-            .setModel(j.model()).setVerdict(j.verdict()).setFailureClass(j.failureClass()).addAllWitness(j.witness())
-            .addAllCauses(j.causes()).setDetected(j.detected()).setAtNanos(EpochNanos.now());
-        j.wrongBytes().forEach((FailureClass k, Long n) -> v.putWrongBytes(k.name(), n));
-        records.publish(Topics.VERDICTS, 0, v.build());
-      });
+      Verifier verifier = Verifier.perTransfer(
+          models -> records.publish(Topics.VERDICTS, 0, VerdictRecords.of(models, EpochNanos.now())));
       HistoryReader reader = new HistoryReader(broker.bootstrap(), verifier, false);
       reader.start();
       try {
@@ -258,6 +256,7 @@ public final class KernelRun {
           String fileName = "splicelab-kernel-" + ProcessHandle.current().pid() + "-" + runDir.getFileName() + "-file"
               + (c.index() + 1) + ".dat";
           KernelCell.Stats st;
+          long cpu0 = dev.splicelab.launcher.fleet.ProcessCpu.self();
           try {
             st = kc.run(env.dir(), d, fileName);
           } catch (SyscallException e) {
@@ -276,7 +275,14 @@ public final class KernelRun {
             throw new IllegalStateException(kc.label() + " " + e.getMessage(), e);
           }
           CellSummary cs = verifier.finalizeCell(runId, c.index(), 3);
-          CellResult r = result(c, cs, st);
+          long cpu1 = dev.splicelab.launcher.fleet.ProcessCpu.self();
+          double cpuMillis = cpu0 < 0 || cpu1 < 0 || cs.getTransfers() == 0 ? -1 : (cpu1 - cpu0) / 1e6 / cs.getTransfers();
+          CellResult r = result(c, cs, st, new CellResult.Timing(st.fidelity(), RUNNABLE.get(c.strategy()), cpuMillis,
+              timeScale));
+          out.printf(Locale.ROOT, "%s race window (splice-in to the receiver's read): %.2f ms implied (residency), %.2f ms "
+              + "measured: overhead %.1f%%%s%n", kc.label(), st.fidelity().getImpliedMeanUs() / 1000,
+              st.fidelity().getMeasuredMeanUs() / 1000, 100 * r.timing().overheadFraction(),
+              r.timing().notRepresentative() == null ? "" : " (NOT REPRESENTATIVE)");
           results.add(r);
           out.printf("%s judged %d of %d transfers: %d SNAPSHOT violations %s (%d silent)%n", kc.label(), cs.getVerdicts(),
               cs.getTransfers(), r.violations(), classes(r.verdicts("SNAPSHOT")), cs.getSilent());
@@ -339,7 +345,7 @@ public final class KernelRun {
     return m.isEmpty() ? "" : m.toString();
   }
 
-  private static CellResult result(Cell c, CellSummary cs, KernelCell.Stats st) {
+  private static CellResult result(Cell c, CellSummary cs, KernelCell.Stats st, CellResult.Timing timing) {
     Map<String, Map<String, Long>> byModel = new LinkedHashMap<>();
     byModel.put("SNAPSHOT", new TreeMap<>(cs.getSnapshotMap()));
     byModel.put("WINDOW", new TreeMap<>(cs.getWindowMap()));
@@ -358,7 +364,7 @@ public final class KernelRun {
     return new CellResult(c.index(), c.strategy(), "KERNEL", "loopback", c.workload().name(), cs.getTransfers(),
         cs.getVerdicts(), st.transfersStarted(), byModel, "SNAPSHOT", new TreeMap<>(cs.getWrongBytesMap()),
         new TreeMap<>(cs.getCausesMap()), cs.getSilent(), cs.getDetected(), st.mutations(), st.mutationsByKind(), costs,
-        cs.getDeliveredBytes(), st.activeSeconds(), latency, stall, st.referencedSamples(), witnesses);
+        cs.getDeliveredBytes(), st.activeSeconds(), latency, stall, st.referencedSamples(), witnesses, timing);
   }
 
 

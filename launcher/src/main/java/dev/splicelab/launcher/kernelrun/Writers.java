@@ -48,7 +48,11 @@ final class Writers {
     this.onFailure = onFailure;
   }
 
+  /** Starts the writers; a workload with no rate (mutations off, for load tests) starts none. */
   void start() {
+    if (m.ratePerSecond() <= 0) {
+      return;
+    }
     for (int i = 0; i < m.writers(); i++) {
       int writer = i + 1;
       Thread t = new Thread(() -> loop(writer), "kernel-writer-" + writer);

@@ -44,7 +44,59 @@ public record CellResult(
     /** Storage-node pinned bytes sampled once a second during the cell. */
     List<Long> pinnedBytesSamples,
     /** Witnesses (ordered event lines) for failed transfers, a few per model and class. */
-    List<WitnessView> witnesses) {
+    List<WitnessView> witnesses,
+    /** How far the testbed's own time stretched the cell's race windows (DESIGN section 8). */
+    Timing timing) {
+
+  /** A cell measured without time fidelity (older callers, fixtures). */
+  public CellResult(int cell, String strategy, String senderMode, String faultProfile, String workload, long transfers,
+      long verdicts, long senderTransfersStarted, Map<String, Map<String, Long>> verdictsByModel, String headlineModel,
+      Map<String, Long> wrongBytes, Map<String, Long> causes, long silent, long detected, long mutations,
+      Map<String, Long> mutationsByKind, Costs costs, long bytesDelivered, double activeSeconds,
+      Map<String, Long> latencyMicros, Map<String, Long> writerStallMicros, List<Long> pinnedBytesSamples,
+      List<WitnessView> witnesses) {
+    this(cell, strategy, senderMode, faultProfile, workload, transfers, verdicts, senderTransfersStarted, verdictsByModel,
+        headlineModel, wrongBytes, causes, silent, detected, mutations, mutationsByKind, costs, bytesDelivered, activeSeconds,
+        latencyMicros, writerStallMicros, pinnedBytesSamples, witnesses, Timing.NONE);
+  }
+
+  /**
+   * The cell's race windows against the scenario's, and what set its pace.
+   *
+   * @param fidelity implied and measured windows (no transfers measured: all zero)
+   * @param dataPath how folio bytes reached the sender ("arena ...", "grpc ReadFolio (...)", or the kernel's)
+   * @param cpuMillisPerTransfer CPU time of the testbed's processes (services, broker, launcher) per
+   *     transfer, milliseconds; negative when it could not be measured (containers)
+   * @param timeScale the scenario's time_scale (every time constant multiplied, every rate divided)
+   */
+  public record Timing(dev.splicelab.proto.TimeFidelity fidelity, String dataPath, double cpuMillisPerTransfer,
+      double timeScale) {
+    public static final Timing NONE = new Timing(dev.splicelab.proto.TimeFidelity.getDefaultInstance(), "", -1, 1);
+
+    /** Mean overhead over the mean implied window. */
+    public double overheadFraction() {
+      return dev.splicelab.common.fidelity.WindowStats.overheadFraction(fidelity);
+    }
+
+    public boolean measured() {
+      return fidelity.getTransfers() > 0;
+    }
+
+    /** Null when the cell is representative, else why not. */
+    public String notRepresentative() {
+      if (!measured()) {
+        return null;
+      }
+      double f = overheadFraction();
+      if (f <= dev.splicelab.common.fidelity.WindowStats.REPRESENTATIVE) {
+        return null;
+      }
+      return String.format(java.util.Locale.ROOT, "the testbed's overhead is %.0f%% of the scenario's window "
+          + "(%.2f ms implied, %.2f ms measured on average; more than %.0f%% widens every race)", 100 * f,
+          fidelity.getImpliedMeanUs() / 1000, fidelity.getMeasuredMeanUs() / 1000,
+          100 * dev.splicelab.common.fidelity.WindowStats.REPRESENTATIVE);
+    }
+  }
 
   /** Keys of latencyMicros and writerStallMicros: "p50", "p90", "p99", "p999", "max", "count". */
   public static final List<String> PERCENTILES = List.of("p50", "p90", "p99", "p999", "max", "count");

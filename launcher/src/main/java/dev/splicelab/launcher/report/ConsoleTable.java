@@ -119,6 +119,13 @@ public final class ConsoleTable {
     if (cells.stream().anyMatch(c -> c.verdicts() != c.transfers())) {
       sb.append("* verdicts != transfers: some transfers were not judged or judged twice\n");
     }
+    for (CellResult c : cells) {
+      String why = c.timing().notRepresentative();
+      if (why != null) {
+        sb.append("! cell ").append(c.cell()).append(" (").append(c.strategy()).append(") is not representative: ")
+            .append(why).append('\n');
+      }
+    }
     wrap(
         sb,
         "",
@@ -126,7 +133,9 @@ public final class ConsoleTable {
             "violated, rate [Wilson 95% CI] and class counts: under each cell's headline model"
                 + " (WINDOW for COMPLETION_AFTER_SNAPSHOT, SNAPSHOT otherwise)",
             "silent: SNAPSHOT violations the receiver accepted",
-            "detected: corruption the receiver caught (checksum, MAC)."),
+            "detected: corruption the receiver caught (checksum, MAC)",
+            "window ms: the mean race window (splice-in to the last read for the wire) the scenario implies / the one"
+                + " measured; overhead: the difference as a fraction of the implied window (over 10%: not representative)."),
         "; ",
         Math.max(MIN_WRAP, tableWidth));
     return sb.toString();
@@ -138,6 +147,7 @@ public final class ConsoleTable {
     cols.add(dim("sender mode", cells, CellResult::senderMode));
     cols.add(dim("fault profile", cells, CellResult::faultProfile));
     cols.add(dim("workload", cells, CellResult::workload));
+    cols.add(dim("time scale", cells, c -> Metrics.scale(c.timing().timeScale())));
     cols.add(num("transfers", cells, c -> Long.toString(c.transfers())));
     cols.add(
         num(
@@ -146,7 +156,8 @@ public final class ConsoleTable {
             c -> c.verdicts() + (c.verdicts() == c.transfers() ? " " : "*")));
     cols.add(new Column("model", true, false, map(cells, c -> headlineModel(c))));
     cols.add(num("violated", cells, c -> Long.toString(Metrics.violated(c, headlineModel(c)))));
-    cols.add(num("rate [95% CI]", cells, c -> Metrics.rateWithCi(c, headlineModel(c))));
+    cols.add(num("rate [95% CI]", cells,
+        c -> Metrics.rateWithCi(c, headlineModel(c)) + (c.timing().notRepresentative() != null ? "!" : " ")));
     for (String cls : FIXED_CLASSES) {
       cols.add(
           num(
@@ -165,7 +176,16 @@ public final class ConsoleTable {
             "transfers/s",
             cells,
             c -> String.format(Locale.ROOT, "%.1f", c.transfersPerSecond())));
+    cols.add(num("window ms", cells, c -> window(c.timing())));
+    cols.add(num("overhead", cells, c -> c.timing().measured()
+        ? String.format(Locale.ROOT, "%.1f%%", 100 * c.timing().overheadFraction()) : "-"));
     return cols;
+  }
+
+  /** Implied/measured mean race window, milliseconds. */
+  static String window(CellResult.Timing t) {
+    return t.measured() ? String.format(Locale.ROOT, "%.2f/%.2f", t.fidelity().getImpliedMeanUs() / 1000,
+        t.fidelity().getMeasuredMeanUs() / 1000) : "-";
   }
 
   private static String otherClasses(CellResult c) {

@@ -18,7 +18,7 @@ import java.util.function.Function;
  * ConsoleTable}. Every method tolerates null maps, lists and counts in its input: a report is
  * written even from an incomplete cell.
  */
-final class Metrics {
+public final class Metrics {
 
   /** Consistency models in the order DESIGN.md section 6 lists them; others sort after, by name. */
   static final List<String> MODELS = List.of("SNAPSHOT", "WINDOW", "INTEGRITY");
@@ -120,6 +120,11 @@ final class Metrics {
               }
             });
     return out;
+  }
+
+  /** {@link #byClass} for callers outside the report package. */
+  public static Map<String, Long> byClassOf(CellResult c, String model) {
+    return byClass(c, model);
   }
 
   /** The trials of a model's rate: the cell's verdicts. */
@@ -558,6 +563,11 @@ final class Metrics {
 
   // ---------------------------------------------------------------------------------------------
   // Small helpers
+
+  /** A time scale as written: "4", "0.5". */
+  public static String scale(double k) {
+    return k == Math.rint(k) ? Long.toString((long) k) : Double.toString(k);
+  }
 
   static String str(String s) {
     return s == null ? "" : s;

@@ -156,12 +156,39 @@ public final class ReportWriter {
     mutations.put("by_kind", sorted(c.mutationsByKind(), Comparator.naturalOrder()));
     m.put("mutations", mutations);
 
+    m.put("time_fidelity", timeFidelity(c.timing()));
+
     Map<String, Object> throughput = new LinkedHashMap<>();
     throughput.put("transfers_per_second", finite(c.transfersPerSecond()));
     throughput.put("delivered_bytes", c.bytesDelivered());
     throughput.put("delivered_mib_per_second", finite(Metrics.mibPerSecond(c)));
     throughput.put("active_seconds", finite(c.activeSeconds()));
     m.put("throughput", throughput);
+    return m;
+  }
+
+  /** The cell's race windows against the scenario's (DESIGN section 8). */
+  static Map<String, Object> timeFidelity(CellResult.Timing t) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    dev.splicelab.proto.TimeFidelity f = t.fidelity();
+    m.put("time_scale", t.timeScale());
+    m.put("transfers_measured", f.getTransfers());
+    m.put("implied_window_us", stats(f.getImpliedMeanUs(), f.getImpliedP50Us(), f.getImpliedP99Us()));
+    m.put("measured_window_us", stats(f.getMeasuredMeanUs(), f.getMeasuredP50Us(), f.getMeasuredP99Us()));
+    m.put("overhead_us", stats(f.getOverheadMeanUs(), f.getOverheadP50Us(), f.getOverheadP99Us()));
+    m.put("overhead_fraction", t.measured() ? finite(t.overheadFraction()) : null);
+    m.put("representative", t.measured() ? t.notRepresentative() == null : null);
+    m.put("not_representative_because", t.notRepresentative());
+    m.put("data_path", t.dataPath());
+    m.put("cpu_ms_per_transfer", t.cpuMillisPerTransfer() < 0 ? null : finite(t.cpuMillisPerTransfer()));
+    return m;
+  }
+
+  private static Map<String, Object> stats(double mean, long p50, long p99) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("mean", finite(mean));
+    m.put("p50", p50);
+    m.put("p99", p99);
     return m;
   }
 
@@ -198,6 +225,8 @@ public final class ReportWriter {
         font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "Noto Sans",
           "Liberation Sans", "DejaVu Sans", Arial, sans-serif; font-size: 15px; }
       main { max-width: 1600px; margin: 0 auto; padding: 24px 32px 48px; }
+      .unrep { display: inline-block; margin-left: 4px; padding: 0 5px; border-radius: 4px; font-size: 11px;
+        background: #fff1e5; color: #953800; border: 1px solid #ffb77c; white-space: nowrap; }
       h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
       h2 { font-size: 1.25rem; margin: 2.2rem 0 .8rem; padding-bottom: .3rem;
         border-bottom: 1px solid #d0d7de; }
@@ -309,7 +338,12 @@ public final class ReportWriter {
         .append("otherwise). &#10003;: every transfer seen by the checker got a verdict (hover for ")
         .append("the sender&rsquo;s own count). Silent: SNAPSHOT violations the receiver ")
         .append("accepted; detected: transfers where the receiver caught corruption (checksum ")
-        .append("mismatch or MAC failure). Stall and latency in microseconds.</p>\n</section>\n");
+        .append("mismatch or MAC failure). Stall and latency in microseconds. Window: the mean race window of the ")
+        .append("cell&rsquo;s transfers, from splice-in to the last read of their bytes for the wire, as the scenario ")
+        .append("implies it (residency, csum_to_dma, serialization, RTOs) and as measured; overhead: the difference as a ")
+        .append("fraction of the implied window. A cell whose overhead exceeds 10% is marked ")
+        .append("<span class=\"unrep\">not representative</span>: the testbed&rsquo;s own time widened its races, ")
+        .append("and its rates overstate the scenario&rsquo;s.</p>\n</section>\n");
 
     // Violations by class under the headline model.
     h.append("<section id=\"classes\">\n<h2>Violations by class (headline model)</h2>\n");
@@ -416,6 +450,9 @@ public final class ReportWriter {
         .append("<th class=\"num\">writer stall<br>p99 &micro;s</th>")
         .append("<th class=\"num\">latency<br>p99 &micro;s</th>")
         .append("<th class=\"num\">transfers/s</th>")
+        .append("<th class=\"num\" title=\"mean race window, splice-in to the last read for the wire: as the ")
+        .append("scenario implies it / as measured\">window ms<br>implied / measured</th>")
+        .append("<th class=\"num\" title=\"the testbed's own time, as a fraction of the implied window\">overhead</th>")
         .append("</tr></thead>\n<tbody>\n");
     boolean[] starts = groupStarts(cells);
     for (int i = 0; i < cells.size(); i++) {
@@ -457,12 +494,17 @@ public final class ReportWriter {
         if (isHeadline) {
           tip += " (headline model of " + str(c.strategy()) + ")";
         }
+        String why = c.timing().notRepresentative();
+        if (why != null) {
+          tip += "; NOT REPRESENTATIVE: " + why;
+        }
         h.append("<td class=\"")
             .append(cls)
             .append("\" title=\"")
             .append(esc(tip))
             .append("\">")
             .append(esc(Metrics.rateWithCi(c, m)))
+            .append(why != null ? " <span class=\"unrep\">not representative</span>" : "")
             .append("</td>");
       }
       td(h, c.silent() > 0 ? "num bad" : "num", count(c.silent()));
@@ -499,6 +541,18 @@ public final class ReportWriter {
           .append(count(Metrics.pct(c.latencyMicros(), "p99")))
           .append("</td>");
       td(h, "num", String.format(Locale.ROOT, "%,.1f", c.transfersPerSecond()));
+      CellResult.Timing t = c.timing();
+      h.append("<td class=\"num\" title=\"")
+          .append(esc(t.measured() ? String.format(Locale.ROOT, "implied p50 %.2f ms, p99 %.2f ms; measured p50 %.2f ms, p99 "
+              + "%.2f ms; %s; CPU %s per transfer; time scale %s", t.fidelity().getImpliedP50Us() / 1000.0,
+              t.fidelity().getImpliedP99Us() / 1000.0, t.fidelity().getMeasuredP50Us() / 1000.0,
+              t.fidelity().getMeasuredP99Us() / 1000.0, t.dataPath(), t.cpuMillisPerTransfer() < 0 ? "unknown"
+              : String.format(Locale.ROOT, "%.2f ms", t.cpuMillisPerTransfer()), Metrics.scale(t.timeScale())) : "not measured"))
+          .append("\">")
+          .append(esc(ConsoleTable.window(t)))
+          .append("</td>");
+      td(h, t.notRepresentative() != null ? "num bad" : "num",
+          t.measured() ? esc(String.format(Locale.ROOT, "%.1f%%", 100 * t.overheadFraction())) : "-");
       h.append("</tr>\n");
     }
     h.append("</tbody>\n</table>\n</div>\n");
@@ -792,7 +846,7 @@ public final class ReportWriter {
    * A figure with the chart as an inline PNG, or, when rendering fails (no fonts, no AWT, ...), a
    * visible note with the exception in its place.
    */
-  static String plotBlock(String title, String caption, Callable<Chart<?, ?>> chart) {
+  public static String plotBlock(String title, String caption, Callable<Chart<?, ?>> chart) {
     try {
       byte[] png = BitmapEncoder.getBitmapBytes(chart.call(), BitmapFormat.PNG);
       return "<figure>\n<img alt=\""
@@ -822,7 +876,7 @@ public final class ReportWriter {
   }
 
   /** HTML-escapes text for element content and quoted attribute values; null becomes "". */
-  static String esc(String s) {
+  public static String esc(String s) {
     if (s == null) {
       return "";
     }

@@ -5,7 +5,7 @@ import com.google.protobuf.MessageLite;
 import dev.splicelab.proto.DeliveryRecord;
 import dev.splicelab.proto.MutationRecord;
 import dev.splicelab.proto.RunContext;
-import dev.splicelab.proto.SegmentRecord;
+import dev.splicelab.proto.TransmissionRecord;
 import dev.splicelab.proto.SpliceRecord;
 import dev.splicelab.proto.Topics;
 import java.io.BufferedInputStream;
@@ -37,7 +37,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 public final class HistoryRecorder {
 
   /** The topics the verifier reads, and the record type of each. */
-  public static final List<String> TOPICS = List.of(Topics.MUTATIONS, Topics.SPLICES, Topics.SEGMENTS, Topics.DELIVERIES);
+  public static final List<String> TOPICS = List.of(Topics.MUTATIONS, Topics.SPLICES, Topics.TRANSMISSIONS, Topics.DELIVERIES);
 
   private HistoryRecorder() {}
 
@@ -90,7 +90,7 @@ public final class HistoryRecorder {
       return switch (topic) {
         case Topics.MUTATIONS -> MutationRecord.parseFrom(value).getContext();
         case Topics.SPLICES -> SpliceRecord.parseFrom(value).getContext();
-        case Topics.SEGMENTS -> SegmentRecord.parseFrom(value).getContext();
+        case Topics.TRANSMISSIONS -> TransmissionRecord.parseFrom(value).getContext();
         default -> DeliveryRecord.parseFrom(value).getContext();
       };
     } catch (InvalidProtocolBufferException e) {

@@ -3,6 +3,7 @@ package dev.splicelab.launcher.run;
 import dev.splicelab.launcher.fleet.Fleet;
 import dev.splicelab.launcher.fleet.ServiceFleet.Service;
 import dev.splicelab.launcher.report.CellResult;
+import dev.splicelab.launcher.report.Metrics;
 import dev.splicelab.launcher.scenario.Scenario;
 import dev.splicelab.proto.*;
 import io.grpc.ManagedChannel;
@@ -41,6 +42,8 @@ public final class RunDriver implements AutoCloseable {
   private final PrintStream out;
   private final boolean interactive;
   private final FaultTimeline faults;
+  /** The running cell has a mutation workload (load tests run some without). */
+  private boolean mutating;
 
   public RunDriver(Fleet fleet, PrintStream out, boolean interactive) {
     this.fleet = fleet;
@@ -61,12 +64,17 @@ public final class RunDriver implements AutoCloseable {
 
   /** The matrix of a scenario, strategy varying fastest. */
   public static List<Cell> cells(Scenario sc) {
+    return cells(sc, 0);
+  }
+
+  /** The matrix of a scenario, numbered from {@code first}. */
+  static List<Cell> cells(Scenario sc, int first) {
     List<Cell> cells = new ArrayList<>();
     for (Scenario.Workload w : sc.workloads()) {
       for (Scenario.FaultProfile p : sc.faultProfiles()) {
         for (String mode : sc.senderModes()) {
           for (String strategy : sc.strategies()) {
-            cells.add(new Cell(cells.size(), strategy, mode, p, w));
+            cells.add(new Cell(first + cells.size(), strategy, mode, p, w));
           }
         }
       }
@@ -78,29 +86,72 @@ public final class RunDriver implements AutoCloseable {
   static final int WARMUP_FILE = 65535;
 
   /**
-   * Runs every cell after {@code warmup} of unmeasured load (the first cell's workload on a
-   * scratch file, cell -1, never finalized or reported), so that no cell is measured while six
-   * JVMs are still compiling their hot paths.
+   * Unmeasured load before the first cell: a fixed time, or (auto) until the JIT has settled: the
+   * transfer rate of two consecutive 5 s windows within 5% of each other, after at least 15 s and
+   * at most {@code max}. With C2, six service JVMs spend about a minute of CPU each compiling
+   * their hot paths; a cell measured meanwhile measures the compiler.
    */
-  public List<CellResult> run(Scenario sc, String runId, long seed, Duration warmup) {
-    List<Cell> cells = cells(sc);
-    if (!warmup.isZero()) {
-      out.printf("[warm-up] %d s of unmeasured load so no cell is measured on cold JVMs...%n", warmup.toSeconds());
-      Cell first = cells.get(0);
-      RunContext ctx = context(sc, runId, first).toBuilder().setCell(-1).setScenario(sc.name() + "-warmup").build();
-      prepare(sc, ctx, WARMUP_FILE);
-      start(sc, ctx, first, WARMUP_FILE, seed);
-      sleep(warmup.toMillis());
-      stop();
+  public record Warmup(boolean auto, Duration max) {
+    public static final Warmup NONE = new Warmup(false, Duration.ZERO);
+
+    public static Warmup fixed(Duration d) {
+      return new Warmup(false, d);
     }
+
+    public static Warmup untilSettled() {
+      return new Warmup(true, Duration.ofSeconds(120));
+    }
+  }
+
+  /** As {@link #run(Scenario, String, long, Warmup)} with a fixed warm-up. */
+  public List<CellResult> run(Scenario sc, String runId, long seed, Duration warmup) {
+    return run(sc, runId, seed, Warmup.fixed(warmup));
+  }
+
+  /**
+   * Runs every cell after the warm-up (the first cell's workload on a scratch file, cell -1, never
+   * finalized or reported), so that no cell is measured on JVMs still compiling their hot paths.
+   * A scenario with a time_scale runs dilated ({@link Scenario#dilated}); its cells record the scale.
+   */
+  public List<CellResult> run(Scenario written, String runId, long seed, Warmup warmup) {
+    return run(written, runId, seed, warmup, 0);
+  }
+
+  /** As {@link #run(Scenario, String, long, Warmup)}, numbering the cells from {@code firstCell}. */
+  public List<CellResult> run(Scenario written, String runId, long seed, Warmup warmup, int firstCell) {
+    double timeScale = written.timeScale();
+    Scenario sc = written.dilated();
+    List<Cell> cells = cells(sc, firstCell);
+    if (!warmup.max().isZero()) {
+      warmUp(sc, runId, seed, warmup, cells.get(0), timeScale);
+    }
+    return runCells(sc, runId, seed, cells, timeScale);
+  }
+
+  /**
+   * Judges what is left of a cell whose records someone else published (the load tests' kernel
+   * path), and drops its state from the checker; returns its counts.
+   */
+  public CellSummary finalizeCell(String runId, int cell) {
+    return checker.withDeadlineAfter(620, TimeUnit.SECONDS).finalizeCell(FinalizeRequest.newBuilder().setRunId(runId)
+        .setCell(cell).setTimeoutMs(600_000).setWitnessesPerClass(0).build());
+  }
+
+  /** Only the warm-up of {@link #run}: the scenario's first cell, unmeasured. */
+  public void warmUp(Scenario written, String runId, long seed, Warmup warmup) {
+    Scenario sc = written.dilated();
+    warmUp(sc, runId, seed, warmup, cells(sc).get(0), written.timeScale());
+  }
+
+  private List<CellResult> runCells(Scenario sc, String runId, long seed, List<Cell> cells, double timeScale) {
     List<CellResult> results = new ArrayList<>();
     long t0 = System.nanoTime();
     for (Cell cell : cells) {
-      results.add(runCell(sc, runId, seed, cell, cells.size()));
+      results.add(runCell(sc, runId, seed, cell, cells.size(), timeScale));
       double done = (System.nanoTime() - t0) / 1e9;
-      if (cells.size() > 2 && cell.index() + 1 < cells.size()) {
-        out.printf("[run] %d/%d cells in %.0f s; about %.0f s to go%n", cell.index() + 1, cells.size(), done,
-            done / (cell.index() + 1) * (cells.size() - cell.index() - 1));
+      int n = results.size();
+      if (cells.size() > 2 && n < cells.size()) {
+        out.printf("[run] %d/%d cells in %.0f s; about %.0f s to go%n", n, cells.size(), done, done / n * (cells.size() - n));
       }
     }
     return results;
@@ -112,22 +163,54 @@ public final class RunDriver implements AutoCloseable {
         .setFaultProfile(cell.profile().name()).setWorkload(cell.workload().name()).build();
   }
 
-  private void prepare(Scenario sc, RunContext ctx, int fileId) {
+  private void warmUp(Scenario sc, String runId, long seed, Warmup warmup, Cell first, double timeScale) {
+    RunContext ctx = context(sc, runId, first).toBuilder().setCell(-1).setScenario(sc.name() + "-warmup").build();
+    out.printf(warmup.auto() ? "[warm-up] unmeasured load until the transfer rate settles (JIT compiling), at most %d s...%n"
+        : "[warm-up] %d s of unmeasured load so no cell is measured on cold JVMs...%n", warmup.max().toSeconds());
+    prepare(sc, ctx, WARMUP_FILE, timeScale);
+    start(sc, ctx, first, WARMUP_FILE, seed);
+    long t0 = System.nanoTime();
+    long end = t0 + warmup.max().toNanos();
+    long last = 0;
+    double previous = -1;
+    while (System.nanoTime() < end) {
+      sleep(Math.min(5000, (end - System.nanoTime()) / 1_000_000 + 1));
+      if (!warmup.auto()) {
+        continue;
+      }
+      long done = sender.withDeadlineAfter(5, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance()).getTransfersCompleted();
+      double rate = (done - last) / 5.0;
+      last = done;
+      double elapsed = (System.nanoTime() - t0) / 1e9;
+      boolean settled = previous > 0 && elapsed >= 15 && Math.abs(rate - previous) <= 0.05 * previous;
+      out.printf(Locale.ROOT, "[warm-up] %5.0f s  %7.1f transfers/s%s%n", elapsed, rate, settled ? "  (settled)" : "");
+      if (settled) {
+        break;
+      }
+      previous = rate;
+    }
+    stop(timeScale);
+    delete(WARMUP_FILE);
+  }
+
+  private void prepare(Scenario sc, RunContext ctx, int fileId, double timeScale) {
     Scenario.StablePagesSpec st = sc.stablePages();
     mutator.withDeadlineAfter(120, TimeUnit.SECONDS).prepareFile(PrepareFileRequest.newBuilder().setContext(ctx).setFileId(fileId)
         .setSize(sc.file().sizeBytes()).setProfile(FsProfile.valueOf(sc.file().profile().toUpperCase(Locale.ROOT)))
         .setFillChunk(sc.file().fillChunkBytes()).setStableWaitTimeoutMs(st.waitTimeout().toMillis())
         .setStableTimeoutPolicy(st.onTimeout().equals("let_through") ? StableTimeoutPolicy.LET_THROUGH : StableTimeoutPolicy.FAIL_WRITER)
-        .build());
+        .setTimeScale(timeScale).build());
   }
 
-  private CellResult runCell(Scenario sc, String runId, long seed, Cell cell, int cells) {
+  private CellResult runCell(Scenario sc, String runId, long seed, Cell cell, int cells, double timeScale) {
     RunContext ctx = context(sc, runId, cell);
     int fileId = cell.index() + 1;
-    String label = String.format("[cell %d/%d %s %s %s%s]", cell.index() + 1, cells, cell.strategy(), cell.senderMode(),
-        cell.profile().name(), sc.workloads().size() > 1 ? " " + cell.workload().name() : "");
+    String label = String.format("[cell %d/%d %s %s %s%s%s]", cell.index() + 1, cells, cell.strategy(), cell.senderMode(),
+        cell.profile().name(), sc.workloads().size() > 1 ? " " + cell.workload().name() : "",
+        timeScale != 1 ? String.format(Locale.ROOT, " x%s", Metrics.scale(timeScale)) : "");
     out.printf("%s preparing file %d (%d KiB, %s)%n", label, fileId, sc.file().sizeBytes() >> 10, sc.file().profile());
-    prepare(sc, ctx, fileId);
+    prepare(sc, ctx, fileId, timeScale);
+    long cpu0 = cpuNanos();
     long started = System.nanoTime();
     start(sc, ctx, cell, fileId, seed);
     faults.schedule(sc.faults(), seed, label);
@@ -145,8 +228,9 @@ public final class RunDriver implements AutoCloseable {
       }
     }
     faults.endCell();
-    Stopped stopped = stop();
+    Stopped stopped = stop(timeScale);
     double active = (System.nanoTime() - started) / 1e9;
+    long cpu1 = cpuNanos();
     if (interactive) {
       out.println();
     }
@@ -161,6 +245,7 @@ public final class RunDriver implements AutoCloseable {
     CellSummary cs = checker.withDeadlineAfter(200, TimeUnit.SECONDS).withWaitForReady().finalizeCell(FinalizeRequest.newBuilder().setRunId(runId)
         .setCell(cell.index()).setTimeoutMs(180_000).setWitnessesPerClass(3).build());
     CostsReply c = costs(fileId);
+    delete(fileId);
     String headline = cell.strategy().equals("COMPLETION_AFTER_SNAPSHOT") ? "WINDOW" : "SNAPSHOT";
     Map<String, Map<String, Long>> byModel = new LinkedHashMap<>();
     byModel.put("SNAPSHOT", new TreeMap<>(cs.getSnapshotMap()));
@@ -183,12 +268,26 @@ public final class RunDriver implements AutoCloseable {
         ss.getLatencyMaxUs(), ss.getLatencyCount());
     Map<String, Long> stall = CellResult.percentiles(c.getStallP50Us(), c.getStallP90Us(), c.getStallP99Us(), c.getStallP999Us(),
         c.getStallMaxUs(), c.getStalls());
+    double cpuMillis = cpu0 < 0 || cpu1 < 0 || cs.getTransfers() == 0 ? -1 : (cpu1 - cpu0) / 1e6 / cs.getTransfers();
+    CellResult.Timing timing = new CellResult.Timing(cs.getFidelity(), ss.getDataPath(), cpuMillis, timeScale);
+    String unrepresentative = timing.notRepresentative();
+    out.printf(Locale.ROOT, "%s race window: %.2f ms implied, %.2f ms measured: overhead %.1f%%%s; %s; CPU %s per transfer%n",
+        label, cs.getFidelity().getImpliedMeanUs() / 1000, cs.getFidelity().getMeasuredMeanUs() / 1000,
+        100 * timing.overheadFraction(), unrepresentative == null ? "" : " (NOT REPRESENTATIVE)", ss.getDataPath(),
+        cpuMillis < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f ms", cpuMillis));
     return new CellResult(cell.index(), cell.strategy(), cell.senderMode(), cell.profile().name(), cell.workload().name(),
         cs.getTransfers(), cs.getVerdicts(), ss.getTransfersStarted(), byModel, headline, new TreeMap<>(cs.getWrongBytesMap()),
         new TreeMap<>(cs.getCausesMap()), cs.getSilent(), cs.getDetected(), ms.getMutations(), new TreeMap<>(ms.getByKindMap()),
-        costs, cs.getDeliveredBytes(), active, latency, stall, pinned, witnesses);
+        costs, cs.getDeliveredBytes(), active, latency, stall, pinned, witnesses, timing);
   }
 
+
+  /** CPU time of the services and of this JVM (the launcher, and the embedded broker when it runs one); -1 if unknown. */
+  private long cpuNanos() {
+    long fleetCpu = fleet.cpuNanos();
+    long self = dev.splicelab.launcher.fleet.ProcessCpu.self();
+    return fleetCpu < 0 || self < 0 ? -1 : fleetCpu + self;
+  }
 
   private CostsReply costs(int fileId) {
     try {
@@ -198,19 +297,31 @@ public final class RunDriver implements AutoCloseable {
     }
   }
 
+  /** Drops a cell's file from the storage node (its memory goes back to the arena). */
+  private void delete(int fileId) {
+    try {
+      storage.withDeadlineAfter(10, TimeUnit.SECONDS).deleteFile(StatRequest.newBuilder().setFileId(fileId).build());
+    } catch (RuntimeException e) {
+      out.printf("  file %d could not be deleted from the storage node: %s%n", fileId, e.getMessage());
+    }
+  }
+
   /** Starts the mutator and the sender on a prepared file, both seeded with {@code seed}. */
   private void start(Scenario sc, RunContext ctx, Cell cell, int fileId, long seed) {
     Scenario.MutationSpec m = cell.workload().mutations();
     Scenario.TransferSpec t = sc.transfers();
     Scenario.LinkSpec l = cell.profile().link();
-    mutator.withDeadlineAfter(30, TimeUnit.SECONDS).startMutations(MutationWorkload.newBuilder().setContext(ctx).setFileId(fileId)
-        .setSeed(seed).setWriters(m.writers()).setRatePerSecond(m.ratePerSecond())
-        .setMix(MutationMix.newBuilder().setWrite(m.mix().write()).setMmapStore(m.mix().mmapStore())
-            .setPunchPartial(m.mix().punchPartial()).setPunchWhole(m.mix().punchWhole())
-            .setTruncateExtend(m.mix().truncateExtend()).setDirectWrite(m.mix().directWrite()))
-        .setMinWriteBytes(m.minWriteBytes()).setMaxWriteBytes(m.maxWriteBytes()).setPunchBlock(m.punchBlockBytes())
-        .setHotProbability(m.hotProbability()).setHotFractionOfFile(m.hotFractionOfFile())
-        .setApplicationFraction(m.applicationFraction()).build());
+    mutating = m.ratePerSecond() > 0; // a rate of 0 (load tests only; scenario files need > 0): mutations off
+    if (mutating) {
+      mutator.withDeadlineAfter(30, TimeUnit.SECONDS).startMutations(MutationWorkload.newBuilder().setContext(ctx).setFileId(fileId)
+          .setSeed(seed).setWriters(m.writers()).setRatePerSecond(m.ratePerSecond())
+          .setMix(MutationMix.newBuilder().setWrite(m.mix().write()).setMmapStore(m.mix().mmapStore())
+              .setPunchPartial(m.mix().punchPartial()).setPunchWhole(m.mix().punchWhole())
+              .setTruncateExtend(m.mix().truncateExtend()).setDirectWrite(m.mix().directWrite()))
+          .setMinWriteBytes(m.minWriteBytes()).setMaxWriteBytes(m.maxWriteBytes()).setPunchBlock(m.punchBlockBytes())
+          .setHotProbability(m.hotProbability()).setHotFractionOfFile(m.hotFractionOfFile())
+          .setApplicationFraction(m.applicationFraction()).build());
+    }
     LinkProfile.Builder link = LinkProfile.newBuilder().setLatencyUs(l.latencyMicros()).setJitterUs(l.jitterMicros())
         .setLoss(l.loss()).setRtoUs(l.rtoMicros()).setMaxAttempts(l.maxAttempts())
         .setBandwidthBytesPerSecond(l.bandwidthBytesPerSecond()).setDuplicate(l.duplicate()).setReorder(l.reorder())
@@ -225,22 +336,40 @@ public final class RunDriver implements AutoCloseable {
         .setSegmentBytes(t.segmentBytes()).setCsumToDmaUs(t.csumToDmaMicros()).setLink(link)
         .setMaxConfirmRetries(t.maxConfirmRetries())
         .setStableHoldFrom(sc.stablePages().holdFrom().equals("splice") ? StableHoldFrom.FROM_SPLICE : StableHoldFrom.FROM_CHECKSUM)
+        .setArrivalRatePerSecond(arrivalRate).setGrpcReads(grpcReads)
         .build());
+  }
+
+  private double arrivalRate;
+  private boolean grpcReads;
+
+  /** Load tests: start transfers at this rate per second (open loop, latency from each scheduled start); 0 closes the loop. */
+  public void openLoop(double ratePerSecond) {
+    this.arrivalRate = ratePerSecond;
+  }
+
+  /** Load tests: read folio bytes through ReadFolio calls even where the arena can be mapped. */
+  public void grpcReads(boolean on) {
+    this.grpcReads = on;
   }
 
   private record Stopped(MutatorStatus mutator, SenderStatus sender) {}
 
-  private Stopped stop() {
+  /** Stops the mutator, then the sender; the sender's drain timeout (10 s) follows the scenario's time scale. */
+  private Stopped stop(double timeScale) {
     MutatorStatus ms;
     SenderStatus ss;
+    long drain = Math.min(300_000, Math.round(10_000 * Math.max(1, timeScale)));
     try {
-      ms = mutator.withDeadlineAfter(60, TimeUnit.SECONDS).stopMutations(StopRequest.newBuilder().setDrainTimeoutMs(5000).build());
+      ms = !mutating ? MutatorStatus.getDefaultInstance()
+          : mutator.withDeadlineAfter(60, TimeUnit.SECONDS).stopMutations(StopRequest.newBuilder().setDrainTimeoutMs(5000).build());
     } catch (RuntimeException e) {
       out.printf("  mutator did not stop cleanly: %s%n", e.getMessage());
       ms = MutatorStatus.getDefaultInstance();
     }
     try {
-      ss = sender.withDeadlineAfter(90, TimeUnit.SECONDS).stopTransfers(StopRequest.newBuilder().setDrainTimeoutMs(10_000).build());
+      ss = sender.withDeadlineAfter(drain / 1000 + 80, TimeUnit.SECONDS)
+          .stopTransfers(StopRequest.newBuilder().setDrainTimeoutMs(drain).build());
     } catch (RuntimeException e) {
       out.printf("  sender did not stop cleanly: %s%n", e.getMessage());
       ss = SenderStatus.getDefaultInstance();

@@ -23,7 +23,79 @@ public record Scenario(
     TransferSpec transfers,
     StablePagesSpec stablePages,
     /** Transport faults between services, applied in every cell at their start offset. */
-    List<FaultSpec> faults) {
+    List<FaultSpec> faults,
+    /**
+     * Time dilation: every time constant is multiplied by it and every rate divided by it when the
+     * scenario runs (see {@link #dilated}); 1 runs it as written.
+     */
+    double timeScale) {
+
+  /** A scenario run as written (time_scale 1). */
+  public Scenario(String name, String description, Duration cellDuration, List<String> strategies, List<String> senderModes,
+      List<FaultProfile> faultProfiles, List<Workload> workloads, FileSpec file, TransferSpec transfers,
+      StablePagesSpec stablePages, List<FaultSpec> faults) {
+    this(name, description, cellDuration, strategies, senderModes, faultProfiles, workloads, file, transfers, stablePages,
+        faults, 1);
+  }
+
+  /** The same scenario with another time scale. */
+  public Scenario withTimeScale(double k) {
+    return new Scenario(name, description, cellDuration, strategies, senderModes, faultProfiles, workloads, file, transfers,
+        stablePages, faults, k);
+  }
+
+  /** The same scenario with another cell duration. */
+  public Scenario withCellDuration(Duration d) {
+    return new Scenario(name, description, d, strategies, senderModes, faultProfiles, workloads, file, transfers,
+        stablePages, faults, timeScale);
+  }
+
+  /**
+   * The scenario as it runs under its time scale k (Gupta et al., NSDI 2006): the cell duration,
+   * residencies, csum_to_dma, link latency, jitter, RTO, reorder delay and partition windows,
+   * stable-page wait, and fault timelines and delays multiplied by k; mutation rates and
+   * bandwidths divided by k. The race probabilities stay the same, so a run at k and at 1 must
+   * agree unless the testbed's own overhead biases one of them. The result has time scale 1.
+   */
+  public Scenario dilated() {
+    double k = timeScale;
+    if (k == 1) {
+      return this;
+    }
+    TransferSpec t = transfers;
+    TransferSpec dt = new TransferSpec(t.connections(), t.pipeCapacity(), t.minBytes(), t.maxBytes(),
+        times(t.minResidencyMicros(), k), times(t.maxResidencyMicros(), k), t.segmentBytes(), times(t.csumToDmaMicros(), k),
+        t.maxConfirmRetries());
+    List<FaultProfile> profiles = faultProfiles.stream().map(p -> {
+      LinkSpec l = p.link();
+      return new FaultProfile(p.name(), new LinkSpec(times(l.latencyMicros(), k), times(l.jitterMicros(), k), l.loss(),
+          Math.max(1, times(l.rtoMicros(), k)), l.maxAttempts(), l.bandwidthBytesPerSecond() == 0 ? 0
+          : Math.max(1, Math.round(l.bandwidthBytesPerSecond() / k)), l.duplicate(), l.reorder(),
+          times(l.reorderDelayMicros(), k), l.corrupt(),
+          l.partitions().stream().map(w -> new Window(times(w.start(), k), times(w.duration(), k))).toList()));
+    }).toList();
+    List<Workload> loads = workloads.stream().map(w -> {
+      MutationSpec m = w.mutations();
+      return new Workload(w.name(), new MutationSpec(m.writers(), m.ratePerSecond() / k, m.mix(), m.minWriteBytes(),
+          m.maxWriteBytes(), m.punchBlockBytes(), m.hotProbability(), m.hotFractionOfFile(), m.applicationFraction()));
+    }).toList();
+    StablePagesSpec sp = new StablePagesSpec(stablePages.holdFrom(), times(stablePages.waitTimeout(), k),
+        stablePages.onTimeout());
+    List<FaultSpec> fs = faults.stream().map(f -> new FaultSpec(f.kind(), f.target(), times(f.start(), k),
+        times(f.duration(), k), times(f.latencyMicros(), k), f.probability(),
+        f.rateKbps() == 0 ? 0 : Math.max(1, Math.round(f.rateKbps() / k)), f.sliceBytes(), times(f.sliceDelayMicros(), k)))
+        .toList();
+    return new Scenario(name, description, times(cellDuration, k), strategies, senderModes, profiles, loads, file, dt, sp,
+        fs, 1);
+  }
+
+  private static long times(long v, double k) {
+    return Math.round(v * k);
+  }
+
+  private static Duration times(Duration d, double k) {
+    return Duration.ofNanos(Math.round(d.toNanos() * k));
+  }
 
   /** The file under test. profile: "ext4" or "tmpfs". */
   public record FileSpec(long sizeBytes, String profile, long fillChunkBytes) {}

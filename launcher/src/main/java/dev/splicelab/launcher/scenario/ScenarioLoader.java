@@ -198,6 +198,7 @@ public final class ScenarioLoader {
           "workloads",
           "stable_pages",
           "faults",
+          "time_scale",
           "link",
           "mutations");
   private static final List<String> FILE_KEYS = List.of("size", "profile", "fill_chunk");
@@ -491,6 +492,7 @@ public final class ScenarioLoader {
             sp.choice("on_timeout", ds.onTimeout(), ON_TIMEOUT));
 
     List<Scenario.FaultSpec> faults = faults(root, cellDuration);
+    double timeScale = root.number("time_scale", 1, MIN_TIME_SCALE, false, MAX_TIME_SCALE);
 
     return new Scenario(
         name,
@@ -503,8 +505,13 @@ public final class ScenarioLoader {
         file,
         transfers,
         stablePages,
-        faults);
+        faults,
+        timeScale);
   }
+
+  /** Range of {@code time_scale}. */
+  public static final double MIN_TIME_SCALE = 0.25;
+  public static final double MAX_TIME_SCALE = 64;
 
   private static List<Scenario.FaultProfile> faultProfiles(Section root) {
     String builtIns = String.join(", ", builtInProfileNames());
@@ -908,6 +915,7 @@ public final class ScenarioLoader {
         .append(doubleQuoted(s.description() == null ? "" : s.description()))
         .append('\n');
     y.append("cell_duration: ").append(millis(s.cellDuration(), "cell duration")).append('\n');
+    y.append("time_scale: ").append(formatNumber(s.timeScale())).append('\n');
     y.append("strategies: ").append(flowList(s.strategies())).append('\n');
     y.append("sender_modes: ").append(flowList(s.senderModes())).append('\n');
 

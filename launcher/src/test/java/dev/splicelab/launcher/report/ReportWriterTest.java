@@ -77,6 +77,7 @@ class ReportWriterTest {
             "latency_us",
             "pinned_bytes_samples",
             "mutations",
+            "time_fidelity",
             "throughput");
   }
 

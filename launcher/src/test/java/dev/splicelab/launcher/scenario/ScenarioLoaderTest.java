@@ -1350,7 +1350,7 @@ class ScenarioLoaderTest {
         4,
         "seed",
         "unknown key; allowed keys: name, description, cell_duration, strategies, sender_modes,"
-            + " file, transfers, fault_profiles, workloads, stable_pages, faults, link,"
+            + " file, transfers, fault_profiles, workloads, stable_pages, faults, time_scale, link,"
             + " mutations");
 
     ScenarioException inProfile =
@@ -1567,7 +1567,7 @@ class ScenarioLoaderTest {
         "",
         "expected a mapping with the keys name, description, cell_duration, strategies,"
             + " sender_modes, file, transfers, fault_profiles, workloads, stable_pages, faults,"
-            + " link, mutations, got a list");
+            + " time_scale, link, mutations, got a list");
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package dev.splicelab.checker.config;
 
 import dev.splicelab.checker.domain.HistoryReader;
+import dev.splicelab.checker.domain.VerdictRecords;
 import dev.splicelab.checker.domain.Verifier;
 import dev.splicelab.checker.grpc.CheckerGrpcService;
 import dev.splicelab.checker.grpc.ReceiverGrpcService;
@@ -9,7 +10,6 @@ import dev.splicelab.proto.Topics;
 import dev.splicelab.common.time.Clocks;
 import dev.splicelab.proto.FailureClass;
 import dev.splicelab.proto.Verdict;
-import dev.splicelab.proto.VerdictRecord;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -30,38 +30,39 @@ public class CheckerConfiguration {
 
   @Bean
   Verifier verifier(EventPublisher events, Clock clock, MeterRegistry meters) {
-    return new Verifier(j -> {
-      String strategy = j.context().getStrategy().name();
-      String scenario = j.context().getScenario();
-      String mode = j.context().getSenderMode().name();
-      String profile = j.context().getFaultProfile();
-      meters.counter("splicelab.transfers", "strategy", strategy, "scenario", scenario, "sender_mode", mode,
-          "fault_profile", profile, "model", j.model(), "verdict", j.verdict().name(), "class", j.failureClass().name()).increment();
-      if (j.model().equals("SNAPSHOT")) {
-        boolean silent = j.verdict() == Verdict.VIOLATED && j.failureClass() != FailureClass.LOST;
-        meters.counter("splicelab.corruption", "strategy", strategy, "scenario", scenario, "sender_mode", mode,
-            "fault_profile", profile, "kind", silent ? "silent" : "none").increment();
-        if (j.detected()) {
-          meters.counter("splicelab.corruption", "strategy", strategy, "scenario", scenario, "sender_mode", mode,
-              "fault_profile", profile, "kind", "detected").increment();
-        }
-      }
-      AtomicLong[] r = rates.computeIfAbsent(scenario + "|" + strategy + "|" + j.model(), k -> {
-        AtomicLong[] pair = {new AtomicLong(), new AtomicLong()};
-        Gauge.builder("splicelab.corruption.rate", pair, p -> p[1].get() == 0 ? 0 : (double) p[0].get() / p[1].get())
-            .tag("strategy", strategy).tag("scenario", scenario).tag("model", j.model()).register(meters);
-        return pair;
-      });
-      if (j.verdict() == Verdict.VIOLATED) {
-        r[0].incrementAndGet();
-      }
-      r[1].incrementAndGet();
-      VerdictRecord.Builder v = VerdictRecord.newBuilder().setContext(j.context()).setTransferId(j.transferId())
-          .setModel(j.model()).setVerdict(j.verdict()).setFailureClass(j.failureClass()).addAllWitness(j.witness())
-          .addAllCauses(j.causes()).setDetected(j.detected()).setAtNanos(Clocks.epochNanos(clock));
-      j.wrongBytes().forEach((FailureClass k, Long n) -> v.putWrongBytes(k.name(), n));
-      events.publish(Topics.VERDICTS, 0, v.build());
+    return Verifier.perTransfer(models -> {
+      models.forEach(j -> count(meters, j));
+      events.publish(Topics.VERDICTS, 0, VerdictRecords.of(models, Clocks.epochNanos(clock)));
     });
+  }
+
+  /** The Prometheus counters and the corruption-rate gauge of one model's verdict. */
+  private void count(MeterRegistry meters, Verifier.Judged j) {
+    String strategy = j.context().getStrategy().name();
+    String scenario = j.context().getScenario();
+    String mode = j.context().getSenderMode().name();
+    String profile = j.context().getFaultProfile();
+    meters.counter("splicelab.transfers", "strategy", strategy, "scenario", scenario, "sender_mode", mode,
+        "fault_profile", profile, "model", j.model(), "verdict", j.verdict().name(), "class", j.failureClass().name()).increment();
+    if (j.model().equals("SNAPSHOT")) {
+      boolean silent = j.verdict() == Verdict.VIOLATED && j.failureClass() != FailureClass.LOST;
+      meters.counter("splicelab.corruption", "strategy", strategy, "scenario", scenario, "sender_mode", mode,
+          "fault_profile", profile, "kind", silent ? "silent" : "none").increment();
+      if (j.detected()) {
+        meters.counter("splicelab.corruption", "strategy", strategy, "scenario", scenario, "sender_mode", mode,
+            "fault_profile", profile, "kind", "detected").increment();
+      }
+    }
+    AtomicLong[] r = rates.computeIfAbsent(scenario + "|" + strategy + "|" + j.model(), k -> {
+      AtomicLong[] pair = {new AtomicLong(), new AtomicLong()};
+      Gauge.builder("splicelab.corruption.rate", pair, p -> p[1].get() == 0 ? 0 : (double) p[0].get() / p[1].get())
+          .tag("strategy", strategy).tag("scenario", scenario).tag("model", j.model()).register(meters);
+      return pair;
+    });
+    if (j.verdict() == Verdict.VIOLATED) {
+      r[0].incrementAndGet();
+    }
+    r[1].incrementAndGet();
   }
 
   @Bean(initMethod = "start", destroyMethod = "close")

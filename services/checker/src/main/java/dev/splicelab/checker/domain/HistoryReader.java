@@ -4,7 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.splicelab.proto.Topics;
 import dev.splicelab.proto.DeliveryRecord;
 import dev.splicelab.proto.MutationRecord;
-import dev.splicelab.proto.SegmentRecord;
+import dev.splicelab.proto.TransmissionRecord;
 import dev.splicelab.proto.SpliceRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class HistoryReader implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(HistoryReader.class);
-  private static final List<String> TOPICS = List.of(Topics.MUTATIONS, Topics.SPLICES, Topics.SEGMENTS, Topics.DELIVERIES);
+  private static final List<String> TOPICS = List.of(Topics.MUTATIONS, Topics.SPLICES, Topics.TRANSMISSIONS, Topics.DELIVERIES);
 
   private final String bootstrap;
   private final Verifier verifier;
@@ -194,7 +194,7 @@ public final class HistoryReader implements AutoCloseable {
       switch (r.topic()) {
         case Topics.MUTATIONS -> verifier.onMutation(MutationRecord.parseFrom(r.value()));
         case Topics.SPLICES -> verifier.onSplice(SpliceRecord.parseFrom(r.value()));
-        case Topics.SEGMENTS -> verifier.onSegment(SegmentRecord.parseFrom(r.value()));
+        case Topics.TRANSMISSIONS -> verifier.onTransmission(TransmissionRecord.parseFrom(r.value()));
         case Topics.DELIVERIES -> verifier.onDelivery(DeliveryRecord.parseFrom(r.value()));
         default -> { }
       }

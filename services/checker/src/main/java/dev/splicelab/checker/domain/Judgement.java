@@ -7,7 +7,7 @@ import dev.splicelab.proto.DeliveryRecord;
 import dev.splicelab.proto.FailureClass;
 import dev.splicelab.proto.MutationKind;
 import dev.splicelab.proto.MutationRecord;
-import dev.splicelab.proto.SegmentRecord;
+import dev.splicelab.proto.Transmission;
 import dev.splicelab.proto.SpliceRecord;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -48,12 +48,12 @@ public final class Judgement {
   }
 
   /**
-   * What the models look at for one transfer. delivery may be null (never completed); segments
-   * are the transmission records of the transfer; writerTypes suffixes causes with the writer's
-   * side of the completion contract.
+   * What the models look at for one transfer. delivery may be null (never completed); transmissions
+   * are those of the delivered splice attempt (empty where none are recorded: the kernel path);
+   * writerTypes suffixes causes with the writer's side of the completion contract.
    */
-  public record Evidence(SpliceRecord splice, DeliveryRecord delivery, List<SegmentRecord> segments, FileHistory history,
-      boolean writerTypes) {}
+  public record Evidence(SpliceRecord splice, DeliveryRecord delivery, List<Transmission> transmissions,
+      FileHistory history, boolean writerTypes) {}
 
   /** Severity order when a transfer has several kinds of wrong cells. */
   private static final List<FailureClass> PRIORITY =
@@ -109,16 +109,15 @@ public final class Judgement {
     if (!delivered(e)) {
       return lost(e);
     }
-    int attempt = del.getSpliceAttempt();
-    Map<Integer, SegmentRecord> first = new HashMap<>();
-    Map<Integer, SegmentRecord> ranges = new TreeMap<>();
+    Map<Integer, Transmission> first = new HashMap<>();
+    Map<Integer, Transmission> ranges = new TreeMap<>();
     boolean divergent = del.getDivergentDuplicates() > 0;
-    for (SegmentRecord s : e.segments()) {
-      if (s.getSpliceAttempt() != attempt || s.getDmaReadNanos() > del.getAtNanos()) {
+    for (Transmission s : e.transmissions()) {
+      if (s.getDmaReadNanos() > del.getAtNanos()) {
         continue; // only what was on the wire before the delivery can have shaped it
       }
       ranges.putIfAbsent(s.getSeq(), s);
-      SegmentRecord f = first.putIfAbsent(s.getSeq(), s);
+      Transmission f = first.putIfAbsent(s.getSeq(), s);
       if (f != null && f.getPlaintextCrc() != s.getPlaintextCrc()) {
         divergent = true;
         if (notes.size() < 5) {
@@ -135,7 +134,7 @@ public final class Judgement {
     }
     long mixed = 0;
     long vc = completionVersion(e);
-    for (SegmentRecord s : ranges.values()) {
+    for (Transmission s : ranges.values()) {
       int from = (int) ((s.getFileOffset() - d.start) / CellCodec.CELL);
       int to = Math.min(d.n, from + s.getLength() / CellCodec.CELL);
       if (from < 0 || from >= to || consistentAtOneVersion(e.history(), e.splice().getVersion(), vc, d, from, to)) {
@@ -168,7 +167,7 @@ public final class Judgement {
   /** True if the delivery's data cells all name ops the log already knows. */
   public static boolean opsKnown(DeliveryRecord d, FileHistory h) {
     for (CellRun r : d.getRunsList()) {
-      if (r.getKind() == CellKind.CELL_DATA && h.versionOf(r.getOpId()) < 0) {
+      if (r.getKindValue() == CellKind.CELL_DATA_VALUE && h.versionOf(r.getOpId()) < 0) {
         return false;
       }
     }
@@ -178,8 +177,10 @@ public final class Judgement {
   // ------------------------------------------------------------------ mechanics
 
   private static Result ok() {
-    return new Result(FailureClass.NONE, Map.of(), List.of(), Set.of());
+    return OK;
   }
+
+  private static final Result OK = new Result(FailureClass.NONE, Map.of(), List.of(), Set.of());
 
   private static boolean delivered(Evidence e) {
     return e.delivery() != null && !e.delivery().getAborted();
@@ -223,11 +224,8 @@ public final class Judgement {
         if (i < 0 || i >= d.n) {
           continue;
         }
-        d.kind[i] = switch (run.getKind()) {
-          case CELL_DATA -> DATA;
-          case CELL_ZERO -> ZERO;
-          default -> BAD;
-        };
+        int kind = run.getKindValue();
+        d.kind[i] = kind == CellKind.CELL_DATA_VALUE ? DATA : kind == CellKind.CELL_ZERO_VALUE ? ZERO : BAD;
         d.op[i] = run.getOpId();
       }
     }

@@ -1,5 +1,6 @@
 package dev.splicelab.checker.domain;
 
+import dev.splicelab.common.fidelity.WindowStats;
 import dev.splicelab.proto.*;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -7,16 +8,25 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
- * Judges every transfer from the Kafka history alone: splices, mutations, segments, deliveries.
- * A transfer is judged as soon as its (latest) splice, its delivery, the transmission records of
- * the delivered attempt and the mutation log up to the delivery are known; FinalizeCell judges
- * the rest (no delivery: LOST). Exactly one verdict per transfer and model (SNAPSHOT, WINDOW,
- * INTEGRITY); a re-splice (OPTIMISTIC_CONFIRM) replaces the transfer's splice, it does not add a
- * transfer. Thread-safe (every method synchronizes on the verifier).
+ * Judges every transfer from the Kafka history alone: splices, mutations, transmissions,
+ * deliveries. A transfer is judged as soon as its (latest) splice, its delivery, the transmission
+ * record of the delivered attempt and the mutation log up to the delivery are known; FinalizeCell
+ * judges the rest (no delivery: LOST). Exactly one verdict per transfer and model (SNAPSHOT,
+ * WINDOW, INTEGRITY); a re-splice (OPTIMISTIC_CONFIRM) replaces the transfer's splice, it does not
+ * add a transfer.
+ *
+ * <p>Cost: ingest is linear in the records. A transfer that waits only for the mutation log to
+ * pass its delivery sits in its file's queue ordered by delivery time, and a mutation record looks
+ * only at the head of that queue; a judged transfer's records are dropped at once (a compact set
+ * remembers that it was judged); a file's history keeps only the versions an unjudged transfer can
+ * still need ({@link FileHistory#compactTo}); a finalized cell keeps only its summary. Memory
+ * therefore grows with the transfers in flight and the live versions, not with the history.
+ * Thread-safe (every method synchronizes on the verifier).
  */
 public final class Verifier {
 
@@ -32,34 +42,83 @@ public final class Verifier {
   public static final List<String> MODELS = List.of("SNAPSHOT", "WINDOW", "INTEGRITY");
 
   private static final int MAX_WITNESSES_PER_CLASS = 20;
+  /**
+   * Versions applied this long (storage clock) before the newest known one are kept although no
+   * transfer waits for them: a splice record may reach the checker after later mutation records
+   * (different producers, different partitions), and must still find its version.
+   */
+  static final long RETAIN_NANOS = 30_000_000_000L;
+  /** Compaction runs every this many mutation records of a file. */
+  private static final int COMPACT_EVERY = 256;
 
-  private final Consumer<Judged> sink;
+  private final Consumer<List<Judged>> sink;
   private final Map<String, CellState> cells = new HashMap<>();
+  /** Summaries of finalized cells (their state is gone). */
+  private final Map<String, CellSummary> finalized = new HashMap<>();
 
+  /** One call per judged model (SNAPSHOT, WINDOW, INTEGRITY, in that order). */
   public Verifier(Consumer<Judged> sink) {
+    this(list -> list.forEach(sink), 0);
+  }
+
+  /** One call per judged transfer, with its three models' verdicts in order. */
+  public static Verifier perTransfer(Consumer<List<Judged>> sink) {
+    return new Verifier(sink, 0);
+  }
+
+  private Verifier(Consumer<List<Judged>> sink, int perTransfer) {
     this.sink = sink;
   }
 
   private static final class Transfer {
+    final String id;
     /** The latest splice attempt (what a transfer without delivery is judged by). */
     SpliceRecord splice;
     /** Every splice attempt by number: a delivery is judged against the attempt it carried. */
-    final Map<Integer, SpliceRecord> attempts = new HashMap<>();
+    final Map<Integer, SpliceRecord> attempts = new HashMap<>(2);
     DeliveryRecord delivery;
-    final List<SegmentRecord> segments = new ArrayList<>();
-    boolean judged;
+    /** Transmission records by splice attempt. */
+    final Map<Integer, TransmissionRecord> transmissions = new HashMap<>(2);
+    /** In its file's queue, waiting for the mutation log to pass its delivery. */
+    boolean queued;
+
+    Transfer(String id) {
+      this.id = id;
+    }
+
+    /** Lowest version any of its attempts was spliced at (what its file's history must keep). */
+    long minVersion() {
+      long v = Long.MAX_VALUE;
+      for (SpliceRecord s : attempts.values()) {
+        v = Math.min(v, s.getVersion());
+      }
+      return v;
+    }
+  }
+
+  private static final class FileState {
+    final FileHistory history = new FileHistory();
+    /** Transfers waiting only for the log to pass their delivery, by delivery time. */
+    final PriorityQueue<Transfer> byDelivery = new PriorityQueue<>(Comparator.comparingLong(t -> t.delivery.getAtNanos()));
+    /** Versions unjudged transfers were spliced at (a multiset): the oldest bounds compaction. */
+    final TreeMap<Long, Integer> needed = new TreeMap<>();
+    int sinceCompaction;
+
+    void need(long version, int delta) {
+      needed.merge(version, delta, (a, b) -> a + b == 0 ? null : a + b);
+    }
   }
 
   private static final class CellState {
     RunContext context;
-    final Map<String, Transfer> transfers = new LinkedHashMap<>();
-    /** Delivered but not yet judgeable (waiting for mutation records). */
-    final java.util.Set<Transfer> waiting = new java.util.LinkedHashSet<>();
-    final Map<Integer, FileHistory> files = new HashMap<>();
+    final Map<String, Transfer> transfers = new HashMap<>();
+    final JudgedSet judgedIds = new JudgedSet();
+    final Map<Integer, FileState> files = new HashMap<>();
     final Map<String, Map<String, Long>> byModel = new HashMap<>();
     final Map<String, Long> wrongBytes = new TreeMap<>();
     final Map<String, Long> causes = new TreeMap<>();
     final Map<String, List<Witness>> witnesses = new TreeMap<>();
+    final WindowStats windows = new WindowStats();
     long silent;
     long detected;
     long spliceRecords;
@@ -71,61 +130,113 @@ public final class Verifier {
     long malformed;
     long firstAt = Long.MAX_VALUE;
     long lastDeliveryAt;
-    /** Newest DMA read seen in the cell's segment records (one partition: they arrive in order). */
-    long newestSegmentNanos;
+
+    FileState file(int id) {
+      return files.computeIfAbsent(id, k -> new FileState());
+    }
   }
 
   private static String key(RunContext c) {
     return c.getRunId() + "#" + c.getCell();
   }
 
+  /** The live state of a record's cell; null when that cell was finalized (its late records are ignored). */
   private CellState cell(RunContext c) {
-    CellState s = cells.computeIfAbsent(key(c), k -> new CellState());
+    String k = key(c);
+    if (finalized.containsKey(k)) {
+      return null;
+    }
+    CellState s = cells.computeIfAbsent(k, x -> new CellState());
     if (s.context == null) {
       s.context = c;
     }
     return s;
   }
 
+  /** A transfer's state, unless it was judged already (then its records are dropped). */
+  private static Transfer transfer(CellState c, String id) {
+    if (c.judgedIds.contains(id)) {
+      return null;
+    }
+    return c.transfers.computeIfAbsent(id, Transfer::new);
+  }
+
   public synchronized void onMutation(MutationRecord r) {
     CellState c = cell(r.getContext());
-    if (c.files.computeIfAbsent(r.getFileId(), f -> new FileHistory()).add(r)) {
+    if (c == null) {
+      return;
+    }
+    FileState f = c.file(r.getFileId());
+    long before = f.history.contiguousVersion();
+    if (f.history.add(r)) {
       c.mutations++;
     }
-    judgeReady(c);
+    if (f.history.contiguousVersion() == before) {
+      return;
+    }
+    long passed = f.history.contiguousAtNanos();
+    List<Transfer> due = new ArrayList<>();
+    while (!f.byDelivery.isEmpty() && f.byDelivery.peek().delivery.getAtNanos() <= passed) {
+      Transfer t = f.byDelivery.poll();
+      t.queued = false;
+      due.add(t);
+    }
+    for (Transfer t : due) {
+      judge(c, t, false); // one still short of its splice version (or of an op) queues again for the next advance
+    }
+    if (++f.sinceCompaction >= COMPACT_EVERY) {
+      f.sinceCompaction = 0;
+      compact(f);
+    }
+  }
+
+  /** Folds the versions no unjudged transfer of the file can need into its base image. */
+  private static void compact(FileState f) {
+    FileHistory h = f.history;
+    long keep = h.versionAt(h.contiguousAtNanos() - RETAIN_NANOS);
+    if (!f.needed.isEmpty()) {
+      keep = Math.min(keep, f.needed.firstKey());
+    }
+    h.compactTo(keep);
   }
 
   public synchronized void onSplice(SpliceRecord r) {
     CellState c = cell(r.getContext());
-    Transfer t = c.transfers.computeIfAbsent(r.getTransferId(), id -> new Transfer());
-    if (t.splice != null) {
-      if (!t.judged && t.attempts.putIfAbsent(r.getAttempt(), r) == null && r.getAttempt() > t.splice.getAttempt()) {
-        t.splice = r; // a re-splice: the transfer's latest attempt
-      }
-      judge(c, t, false);
-      return; // a redelivered record: already counted
+    Transfer t = c == null ? null : transfer(c, r.getTransferId());
+    if (t == null) {
+      return;
     }
-    t.splice = r;
-    t.attempts.put(r.getAttempt(), r);
-    c.spliceRecords++;
-    c.firstAt = Math.min(c.firstAt, r.getAtNanos());
+    if (t.attempts.putIfAbsent(r.getAttempt(), r) != null) {
+      return; // a redelivered record
+    }
+    FileState f = c.file(r.getFileId());
+    f.need(r.getVersion(), 1);
+    if (t.splice == null) {
+      c.spliceRecords++;
+      c.firstAt = Math.min(c.firstAt, r.getAtNanos());
+      t.splice = r;
+    } else if (r.getAttempt() > t.splice.getAttempt()) {
+      t.splice = r; // a re-splice: the transfer's latest attempt
+    }
     judge(c, t, false);
   }
 
-  public synchronized void onSegment(SegmentRecord r) {
+  public synchronized void onTransmission(TransmissionRecord r) {
     CellState c = cell(r.getContext());
-    Transfer t = c.transfers.computeIfAbsent(r.getTransferId(), id -> new Transfer());
-    c.newestSegmentNanos = Math.max(c.newestSegmentNanos, r.getDmaReadNanos());
-    if (!t.judged) {
-      t.segments.add(r);
+    Transfer t = c == null ? null : transfer(c, r.getTransferId());
+    if (t == null || t.transmissions.putIfAbsent(r.getSpliceAttempt(), r) != null) {
+      return;
     }
-    judgeReady(c);
+    if (r.getMeasuredWindowUs() > 0 || r.getImpliedWindowUs() > 0) {
+      c.windows.record(r.getImpliedWindowUs(), r.getMeasuredWindowUs());
+    }
+    judge(c, t, false);
   }
 
   public synchronized void onDelivery(DeliveryRecord r) {
     CellState c = cell(r.getContext());
-    Transfer t = c.transfers.computeIfAbsent(r.getTransferId(), id -> new Transfer());
-    if (t.delivery != null) {
+    Transfer t = c == null ? null : transfer(c, r.getTransferId());
+    if (t == null || t.delivery != null) {
       return;
     }
     t.delivery = r;
@@ -139,28 +250,66 @@ public final class Verifier {
   }
 
   public synchronized void onMalformed(RunContext context) {
-    if (context != null) {
-      cell(context).malformed++;
+    CellState c = context == null ? null : cell(context);
+    if (c != null) {
+      c.malformed++;
     }
   }
 
-  /** Judges every pending transfer of the cell; those without delivery are LOST. */
+  /** Judges every pending transfer of the cell (those without delivery are LOST), then keeps only its summary. */
   public synchronized CellSummary finalizeCell(String runId, int cell, int witnessesPerClass) {
-    CellState c = cells.get(runId + "#" + cell);
+    String k = runId + "#" + cell;
+    CellSummary done = finalized.get(k);
+    if (done != null) {
+      return witnessesPerClass >= done.getWitnessesCount() ? done : trimWitnesses(done, witnessesPerClass);
+    }
+    CellState c = cells.get(k);
     if (c == null) {
       return CellSummary.newBuilder().setRunId(runId).setCell(cell).build();
     }
-    for (Transfer t : c.transfers.values()) {
-      if (t.splice != null && !t.judged) {
+    for (Transfer t : new ArrayList<>(c.transfers.values())) {
+      if (t.splice != null) {
         judge(c, t, true);
       }
     }
-    return summary(c, runId, cell, witnessesPerClass);
+    CellSummary full = summary(c, runId, cell, MAX_WITNESSES_PER_CLASS);
+    cells.remove(k);
+    finalized.put(k, full);
+    return trimWitnesses(full, witnessesPerClass);
+  }
+
+  private static CellSummary trimWitnesses(CellSummary s, int perClass) {
+    Map<String, Integer> seen = new HashMap<>();
+    CellSummary.Builder b = s.toBuilder().clearWitnesses();
+    for (Witness w : s.getWitnessesList()) {
+      if (seen.merge(w.getModel() + "/" + w.getFailureClass(), 1, Integer::sum) <= perClass) {
+        b.addWitnesses(w);
+      }
+    }
+    return b.build();
   }
 
   public synchronized CellSummary status(String runId, int cell) {
-    CellState c = cells.get(runId + "#" + cell);
+    String k = runId + "#" + cell;
+    CellSummary done = finalized.get(k);
+    if (done != null) {
+      return trimWitnesses(done, 0);
+    }
+    CellState c = cells.get(k);
     return c == null ? CellSummary.newBuilder().setRunId(runId).setCell(cell).build() : summary(c, runId, cell, 0);
+  }
+
+  /** Transfers and retained mutation records held now, over every live cell (for tests and the checker's gauges). */
+  public synchronized long[] footprint() {
+    long transfers = 0;
+    long records = 0;
+    for (CellState c : cells.values()) {
+      transfers += c.transfers.size();
+      for (FileState f : c.files.values()) {
+        records += f.history.retained();
+      }
+    }
+    return new long[] {transfers, records};
   }
 
   private CellSummary summary(CellState c, String runId, int cell, int witnessesPerClass) {
@@ -169,7 +318,7 @@ public final class Verifier {
         .putAllWindow(c.byModel.getOrDefault("WINDOW", Map.of())).putAllIntegrity(c.byModel.getOrDefault("INTEGRITY", Map.of()))
         .putAllCauses(c.causes).setSilent(c.silent).setDetected(c.detected).putAllWrongBytes(c.wrongBytes)
         .setMutations(c.mutations).setDeliveries(c.deliveries).setChecksumRejects(c.checksumRejects)
-        .setMalformedRecords(c.malformed).setDeliveredBytes(c.deliveredBytes);
+        .setMalformedRecords(c.malformed).setDeliveredBytes(c.deliveredBytes).setFidelity(c.windows.snapshot());
     if (c.lastDeliveryAt > c.firstAt) {
       b.setDeliveriesPerSecond(c.deliveries / ((c.lastDeliveryAt - c.firstAt) / 1e9));
     }
@@ -179,38 +328,75 @@ public final class Verifier {
     return b.build();
   }
 
-  private void judgeReady(CellState c) {
-    for (Transfer t : new ArrayList<>(c.waiting)) {
-      judge(c, t, false);
+  /** Why a transfer cannot be judged yet, or null when it can. */
+  private enum Wait { RECORDS, LOG }
+
+  private static Wait waitingFor(Transfer t, FileHistory h) {
+    if (t.delivery == null) {
+      return Wait.RECORDS;
     }
+    SpliceRecord splice = t.attempts.get(t.delivery.getSpliceAttempt());
+    if (splice == null) {
+      return Wait.RECORDS;
+    }
+    if (!t.delivery.getAborted() && splice.getTransmissionsFollow()
+        && !t.transmissions.containsKey(t.delivery.getSpliceAttempt())) {
+      return Wait.RECORDS;
+    }
+    if (h == null || h.contiguousVersion() < splice.getVersion() || h.contiguousAtNanos() < t.delivery.getAtNanos()
+        || !Judgement.opsKnown(t.delivery, h)) {
+      return Wait.LOG; // mutations up to the delivery may still be on their way
+    }
+    return null;
   }
 
   private void judge(CellState c, Transfer t, boolean finalizing) {
-    if (t.judged || t.splice == null) {
+    if (t.splice == null) {
       return;
     }
-    FileHistory h = c.files.get(t.splice.getFileId());
-    if (!finalizing && !ready(t, h, c.newestSegmentNanos)) {
-      if (t.delivery != null) {
-        c.waiting.add(t);
+    FileState fs = c.files.get(t.splice.getFileId());
+    FileHistory h = fs == null || fs.history.contiguousVersion() == 0 ? null : fs.history;
+    if (!finalizing) {
+      Wait w = waitingFor(t, h);
+      if (w == Wait.LOG && !t.queued && fs != null) {
+        t.queued = true;
+        fs.byDelivery.add(t);
       }
-      return;
+      if (w != null) {
+        return;
+      }
     }
-    c.waiting.remove(t);
+    if (t.queued && !finalizing) {
+      fs.byDelivery.remove(t);
+    }
+    t.queued = false;
     if (t.delivery != null && t.attempts.containsKey(t.delivery.getSpliceAttempt())) {
       t.splice = t.attempts.get(t.delivery.getSpliceAttempt()); // what was delivered came from this splice
     }
-    t.judged = true;
+    c.transfers.remove(t.id);
+    c.judgedIds.add(t.id);
+    if (fs != null) {
+      for (SpliceRecord s : t.attempts.values()) {
+        fs.need(s.getVersion(), -1);
+      }
+    }
     c.verdicts++;
+    List<Transmission> sent = List.of();
+    if (t.delivery != null && t.transmissions.containsKey(t.delivery.getSpliceAttempt())) {
+      sent = t.transmissions.get(t.delivery.getSpliceAttempt()).getTransmissionsList();
+    }
     boolean writerTypes = t.splice.getContext().getStrategy() == Strategy.COMPLETION_AFTER_SNAPSHOT;
-    Map<String, Judgement.Result> results = new java.util.LinkedHashMap<>();
-    if (h == null) {
+    Map<String, Judgement.Result> results = new LinkedHashMap<>();
+    if (h == null || h.baseVersion() > t.splice.getVersion()) {
       c.malformed++;
+      String why = h == null ? "no mutation record for file " + t.splice.getFileId() + ": the log is incomplete"
+          : "the history of file " + t.splice.getFileId() + " no longer holds v" + t.splice.getVersion()
+              + " (its splice record came more than " + RETAIN_NANOS / 1_000_000_000L + " s after later mutations)";
       Judgement.Result r = new Judgement.Result(FailureClass.TORN, Map.of(FailureClass.TORN, t.splice.getLength()),
-          List.of("no mutation record for file " + t.splice.getFileId() + ": the log is incomplete"), java.util.Set.of("TORN/NONE"));
+          List.of(why), java.util.Set.of("TORN/NONE"));
       MODELS.forEach(m -> results.put(m, r));
     } else {
-      Judgement.Evidence e = new Judgement.Evidence(t.splice, t.delivery, t.segments, h, writerTypes);
+      Judgement.Evidence e = new Judgement.Evidence(t.splice, t.delivery, sent, h, writerTypes);
       results.put("SNAPSHOT", Judgement.snapshot(e));
       results.put("WINDOW", Judgement.window(e));
       results.put("INTEGRITY", Judgement.integrity(e));
@@ -225,6 +411,8 @@ public final class Verifier {
       c.detected++;
     }
     snap.wrongBytes().forEach((k, v) -> c.wrongBytes.merge(k.name(), v, Long::sum));
+    List<Judged> out = new ArrayList<>(3);
+    List<String> events = null;
     for (Map.Entry<String, Judgement.Result> e : results.entrySet()) {
       String model = e.getKey();
       Judgement.Result r = e.getValue();
@@ -235,119 +423,21 @@ public final class Verifier {
         for (String cause : r.causes()) {
           c.causes.merge(model + "/" + cause, 1L, Long::sum); // cause is "CLASS/KIND" per wrong cell's class
         }
-        witness = witness(t, h, r, model);
+        if (events == null) {
+          events = Witnesses.events(t.splice, t.delivery, sent, h);
+        }
+        witness = Witnesses.of(events, r, model);
         List<Witness> ws = c.witnesses.computeIfAbsent(model + "/" + r.failureClass().name(), k -> new ArrayList<>());
         if (ws.size() < MAX_WITNESSES_PER_CLASS) {
           ws.add(Witness.newBuilder().setModel(model).setTransferId(t.splice.getTransferId()).setVerdict(verdict.name())
               .setFailureClass(r.failureClass().name()).addAllEvents(witness).build());
         }
       }
-      sink.accept(new Judged(t.splice.getContext(), t.splice.getTransferId(), model, verdict, r.failureClass(), r.wrongBytes(),
+      out.add(new Judged(t.splice.getContext(), t.splice.getTransferId(), model, verdict, r.failureClass(), r.wrongBytes(),
           r.causes(), detected, witness));
     }
-    t.segments.clear();
+    sink.accept(out);
   }
 
-  /** Records later than the delivery by this much must have been seen before judging online. */
-  static final long SETTLE_NANOS = 500_000_000L;
 
-  /**
-   * Everything needed to judge is known: the delivery of the latest attempt, the mutation log up
-   * to the delivery, and every transmission before it (the cell's segment records, which share
-   * one partition, have moved SETTLE_NANOS past the delivery). A verdict depends only on records
-   * up to the delivery, so re-checking from the recorded history gives the same verdicts.
-   */
-  private static boolean ready(Transfer t, FileHistory h, long newestSegmentNanos) {
-    if (t.delivery == null || h == null) {
-      return false;
-    }
-    SpliceRecord splice = t.attempts.get(t.delivery.getSpliceAttempt());
-    if (splice == null) {
-      return false;
-    }
-    if (h.contiguousVersion() < splice.getVersion() || !Judgement.opsKnown(t.delivery, h)) {
-      return false;
-    }
-    if (h.at(h.contiguousVersion()).getAtNanos() < t.delivery.getAtNanos()) {
-      return false; // mutations up to the delivery may still be on their way
-    }
-    if (t.delivery.getAborted()) {
-      return true;
-    }
-    if (newestSegmentNanos < t.delivery.getAtNanos() + SETTLE_NANOS) {
-      return false;
-    }
-    java.util.Set<Integer> seqs = new java.util.HashSet<>();
-    int count = -1;
-    for (SegmentRecord s : t.segments) {
-      if (s.getSpliceAttempt() == t.delivery.getSpliceAttempt()) {
-        seqs.add(s.getSeq());
-        count = s.getSegmentCount();
-      }
-    }
-    return count > 0 && seqs.size() >= count;
-  }
-
-  /** The ordered events behind a verdict, times relative to the splice. */
-  private static List<String> witness(Transfer t, FileHistory h, Judgement.Result r, String model) {
-    SpliceRecord s = t.splice;
-    long t0 = s.getAtNanos();
-    long end = s.getOffset() + s.getLength();
-    List<long[]> order = new ArrayList<>();
-    List<String> lines = new ArrayList<>();
-    StringBuilder folios = new StringBuilder();
-    s.getRefsList().stream().map(FolioRef::getFolioId).distinct().limit(8).forEach(id -> folios.append(id).append(' '));
-    add(order, lines, s.getAtNanos(), String.format("SPLICE    %s file %d [%d, %d) at v%d: %s", s.getTransferId(), s.getFileId(),
-        s.getOffset(), end, s.getVersion(), s.getCopied() ? "copied into the pipe"
-            : s.getRefsCount() + " page refs on folios " + folios.toString().trim()));
-    long until = t.delivery != null ? t.delivery.getAtNanos() : Long.MAX_VALUE;
-    if (h != null) {
-      for (long v = s.getVersion() + 1; v <= h.contiguousVersion(); v++) {
-        MutationRecord m = h.at(v);
-        if (m.getAtNanos() > until) {
-          break;
-        }
-        long ms = m.getOffset();
-        long me = m.getKind() == MutationKind.TRUNCATE ? Long.MAX_VALUE : m.getOffset() + m.getLength();
-        if (ms < end && me > s.getOffset()) {
-          add(order, lines, m.getAtNanos(), String.format("MUTATION  v%d %s [%d, %s) op %s%s", v, m.getKind(), ms,
-              m.getKind() == MutationKind.TRUNCATE ? "EOF" : Long.toString(me), Long.toHexString(m.getOpId()),
-              (m.getFoliosRemoved() > 0 ? ", " + m.getFoliosRemoved() + " folios left the mapping" : "")
-                  + (m.getBytesZeroedInPlace() > 0 ? ", " + m.getBytesZeroedInPlace() + " bytes zeroed in place" : "")));
-        }
-      }
-    }
-    for (SegmentRecord g : t.segments) {
-      add(order, lines, g.getDmaReadNanos(), String.format("SEGMENT   seq %d attempt %d%s [%d, %d) %s%s%s", g.getSeq(),
-          g.getAttempt(), g.getSpliceAttempt() > 0 ? " (re-splice " + g.getSpliceAttempt() + ")" : "",
-          g.getFileOffset(), g.getFileOffset() + g.getLength(), g.getReused() ? "resent from the sender's buffer" : "read for the wire",
-          g.getChangedBetweenReads() ? ", bytes changed since the checksum read" : "", g.getLostOnLink() ? ", lost on the link" : ""));
-    }
-    if (t.delivery != null) {
-      add(order, lines, t.delivery.getAtNanos(), t.delivery.getAborted()
-          ? "ABORTED   connection aborted: " + t.delivery.getMacFailures() + " TLS record(s) failed authentication"
-          : String.format("DELIVERY  %d bytes, %d checksum rejects, %d divergent duplicates", t.delivery.getLength(),
-              t.delivery.getChecksumRejects(), t.delivery.getDivergentDuplicates()));
-    }
-    List<Integer> idx = new ArrayList<>();
-    for (int i = 0; i < lines.size(); i++) {
-      idx.add(i);
-    }
-    idx.sort(Comparator.comparingLong(i -> order.get(i)[0]));
-    List<String> out = new ArrayList<>();
-    for (int i : idx) {
-      out.add(String.format("%+9.3f ms  %s", (order.get(i)[0] - t0) / 1e6, lines.get(i)));
-    }
-    for (String w : r.firstWrongCells()) {
-      out.add("            " + w);
-    }
-    out.add("            VERDICT " + model + " " + r.failureClass() + " " + r.wrongBytes()
-        + (r.causes().isEmpty() ? "" : " caused by " + String.join(", ", r.causes())));
-    return out;
-  }
-
-  private static void add(List<long[]> order, List<String> lines, long at, String line) {
-    order.add(new long[] {at});
-    lines.add(line);
-  }
 }

@@ -6,6 +6,7 @@ import dev.splicelab.common.tls.TlsRecords;
 import dev.splicelab.proto.Topics;
 import dev.splicelab.common.time.Clocks;
 import dev.splicelab.proto.*;
+
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -63,94 +64,56 @@ public class ReceiverGrpcService extends ReceiverGrpc.ReceiverImplBase {
     }
   }
 
+  /** Most segments one burst may carry. */
+  static final int MAX_BURST = 4096;
+
   @Override
-  public StreamObserver<Segment> transmit(StreamObserver<Ack> acks) {
+  public StreamObserver<SegmentBurst> transmit(StreamObserver<AckBurst> acks) {
     return new StreamObserver<>() {
       boolean aborted;
 
       @Override
-      public void onNext(Segment s) {
+      public void onNext(SegmentBurst burst) {
         if (aborted) {
           return;
         }
-        Ack.Builder ack = Ack.newBuilder().setTransferId(s.getTransferId()).setSeq(s.getSeq()).setAttempt(s.getAttempt())
-            .setSpliceAttempt(s.getSpliceAttempt());
-        String problem = check(s);
-        if (problem != null) {
-          meters.counter("splicelab.receiver.malformed.segments").increment();
-          aborted = true;
-          acks.onError(Status.INVALID_ARGUMENT.withDescription(problem).asRuntimeException());
+        if (burst.getSegmentsCount() < 1 || burst.getSegmentsCount() > MAX_BURST) {
+          abort(Status.INVALID_ARGUMENT.withDescription("segments: a burst carries 1 to " + MAX_BURST + " segments, got "
+              + burst.getSegmentsCount()));
           return;
         }
-        CRC32C crc = new CRC32C();
-        crc.update(s.getPayload().asReadOnlyByteBuffer());
-        boolean good = (int) crc.getValue() == s.getChecksum();
-        if (completed.contains(s.getTransferId())) {
-          acks.onNext(ack.setAccepted(good).build());
-          return;
-        }
-        Reassembly r = open.compute(s.getTransferId(), (id, old) -> old == null || old.spliceAttempt < s.getSpliceAttempt()
-            ? new Reassembly(s.getSpliceAttempt(), (int) s.getTransferLength(), s.getSegmentCount()) : old);
-        synchronized (r) {
-          if (s.getSpliceAttempt() < r.spliceAttempt) {
-            return; // a segment of an attempt the sender has given up: discarded
-          }
-          if (!good) {
-            r.rejects++;
-            meters.counter("splicelab.receiver.checksum.rejects", "strategy", s.getContext().getStrategy().name(),
-                "scenario", s.getContext().getScenario()).increment();
-            acks.onNext(ack.setAccepted(false).build());
+        AckBurst.Builder out = AckBurst.newBuilder();
+        for (Segment s : burst.getSegmentsList()) {
+          String problem = check(s);
+          if (problem != null) {
+            meters.counter("splicelab.receiver.malformed.segments").increment();
+            flush(out);
+            abort(Status.INVALID_ARGUMENT.withDescription(problem));
             return;
           }
-          byte[] plain;
-          if (s.getTls()) {
-            plain = TlsRecords.open(TlsRecords.key(s.getContext().getRunId()),
-                TlsRecords.nonce(s.getTransferId(), s.getSeq(), s.getSpliceAttempt()),
-                s.getPayload().toByteArray(), s.getTlsTag().toByteArray());
-            if (plain == null) {
-              meters.counter("splicelab.receiver.mac.failures", "strategy", s.getContext().getStrategy().name(),
-                  "scenario", s.getContext().getScenario()).increment();
-              open.remove(s.getTransferId());
-              completed.add(s.getTransferId());
-              events.publish(Topics.DELIVERIES, s.getFileId(), DeliveryRecord.newBuilder().setContext(s.getContext())
-                  .setTransferId(s.getTransferId()).setFileId(s.getFileId()).setOffset(s.getTransferOffset())
-                  .setLength(s.getTransferLength()).setChecksumRejects(r.rejects).setDuplicates(r.duplicates)
-                  .setSpliceAttempt(s.getSpliceAttempt()).setAborted(true).setMacFailures(1)
-                  .setDivergentDuplicates(r.divergent).setAtNanos(Clocks.epochNanos(clock)).build());
-              acks.onNext(ack.setAccepted(false).setMacFailure(true).build());
-              aborted = true;
-              acks.onError(Status.ABORTED.withDescription("TLS record of " + s.getTransferId() + " seq " + s.getSeq()
-                  + " failed authentication: connection aborted").asRuntimeException());
+          Ack ack = receive(s);
+          if (ack != null) {
+            out.addAcks(ack);
+            if (ack.getMacFailure()) {
+              flush(out);
+              abort(Status.ABORTED.withDescription("TLS record of " + s.getTransferId() + " seq " + s.getSeq()
+                  + " failed authentication: connection aborted"));
               return;
             }
-          } else {
-            plain = s.getPayload().toByteArray();
-          }
-          int at = (int) (s.getFileOffset() - s.getTransferOffset());
-          if (r.have[s.getSeq()]) {
-            r.duplicates++;
-            if (!java.util.Arrays.equals(r.data, at, at + plain.length, plain, 0, plain.length)) {
-              r.divergent++;
-            }
-          } else {
-            System.arraycopy(plain, 0, r.data, at, plain.length);
-            r.have[s.getSeq()] = true;
-            r.received++;
-          }
-          if (r.received == r.have.length) {
-            open.remove(s.getTransferId());
-            completed.add(s.getTransferId());
-            events.publish(Topics.DELIVERIES, s.getFileId(), DeliveryRecord.newBuilder().setContext(s.getContext())
-                .setTransferId(s.getTransferId()).setFileId(s.getFileId()).setOffset(s.getTransferOffset())
-                .setLength(s.getTransferLength())
-                .addAllRuns(CellCodec.decodeRuns(s.getFileId(), s.getTransferOffset(), r.data))
-                .setChecksumRejects(r.rejects).setDuplicates(r.duplicates).setDivergentDuplicates(r.divergent)
-                .setSpliceAttempt(r.spliceAttempt).setAtNanos(Clocks.epochNanos(clock)).build());
-            meters.counter("splicelab.receiver.deliveries", "strategy", s.getContext().getStrategy().name(),
-                "scenario", s.getContext().getScenario()).increment();
           }
         }
-        acks.onNext(ack.setAccepted(true).build());
+        flush(out);
+      }
+
+      private void flush(AckBurst.Builder out) {
+        if (out.getAcksCount() > 0) {
+          acks.onNext(out.build());
+        }
+      }
+
+      private void abort(Status status) {
+        aborted = true;
+        acks.onError(status.asRuntimeException());
       }
 
       @Override
@@ -165,6 +128,82 @@ public class ReceiverGrpcService extends ReceiverGrpc.ReceiverImplBase {
         }
       }
     };
+  }
+
+  /** Verifies, places and acknowledges one segment (null: a stale attempt's, dropped silently). */
+  private Ack receive(Segment s) {
+    Ack.Builder ack = Ack.newBuilder().setTransferId(s.getTransferId()).setSeq(s.getSeq()).setAttempt(s.getAttempt())
+        .setSpliceAttempt(s.getSpliceAttempt());
+    CRC32C crc = new CRC32C();
+    crc.update(s.getPayload().asReadOnlyByteBuffer());
+    boolean good = (int) crc.getValue() == s.getChecksum();
+    if (completed.contains(s.getTransferId())) {
+      return ack.setAccepted(good).build();
+    }
+    Reassembly r = open.compute(s.getTransferId(), (id, old) -> old == null || old.spliceAttempt < s.getSpliceAttempt()
+        ? new Reassembly(s.getSpliceAttempt(), (int) s.getTransferLength(), s.getSegmentCount()) : old);
+    synchronized (r) {
+      if (s.getSpliceAttempt() < r.spliceAttempt) {
+        return null; // a segment of an attempt the sender has given up: discarded
+      }
+      if (!good) {
+        r.rejects++;
+        meters.counter("splicelab.receiver.checksum.rejects", "strategy", s.getContext().getStrategy().name(),
+            "scenario", s.getContext().getScenario()).increment();
+        return ack.setAccepted(false).build();
+      }
+      byte[] plain;
+      if (s.getTls()) {
+        plain = TlsRecords.open(TlsRecords.key(s.getContext().getRunId()),
+            TlsRecords.nonce(s.getTransferId(), s.getSeq(), s.getSpliceAttempt()),
+            s.getPayload().toByteArray(), s.getTlsTag().toByteArray());
+        if (plain == null) {
+          meters.counter("splicelab.receiver.mac.failures", "strategy", s.getContext().getStrategy().name(),
+              "scenario", s.getContext().getScenario()).increment();
+          open.remove(s.getTransferId());
+          completed.add(s.getTransferId());
+          events.publish(Topics.DELIVERIES, s.getFileId(), DeliveryRecord.newBuilder().setContext(s.getContext())
+              .setTransferId(s.getTransferId()).setFileId(s.getFileId()).setOffset(s.getTransferOffset())
+              .setLength(s.getTransferLength()).setChecksumRejects(r.rejects).setDuplicates(r.duplicates)
+              .setSpliceAttempt(s.getSpliceAttempt()).setAborted(true).setMacFailures(1)
+              .setDivergentDuplicates(r.divergent).setAtNanos(Clocks.epochNanos(clock)).build());
+          return ack.setAccepted(false).setMacFailure(true).build();
+        }
+      } else {
+        plain = null;
+      }
+      int at = (int) (s.getFileOffset() - s.getTransferOffset());
+      int n = plain != null ? plain.length : s.getPayload().size();
+      if (r.have[s.getSeq()]) {
+        r.duplicates++;
+        boolean same = plain != null ? java.util.Arrays.equals(r.data, at, at + n, plain, 0, n)
+            : s.getPayload().equals(com.google.protobuf.UnsafeByteOperations.unsafeWrap(r.data, at, n));
+        if (!same) {
+          r.divergent++;
+        }
+      } else {
+        if (plain != null) {
+          System.arraycopy(plain, 0, r.data, at, n);
+        } else {
+          s.getPayload().copyTo(r.data, at);
+        }
+        r.have[s.getSeq()] = true;
+        r.received++;
+      }
+      if (r.received == r.have.length) {
+        open.remove(s.getTransferId());
+        completed.add(s.getTransferId());
+        events.publish(Topics.DELIVERIES, s.getFileId(), DeliveryRecord.newBuilder().setContext(s.getContext())
+            .setTransferId(s.getTransferId()).setFileId(s.getFileId()).setOffset(s.getTransferOffset())
+            .setLength(s.getTransferLength())
+            .addAllRuns(CellCodec.decodeRuns(s.getFileId(), s.getTransferOffset(), r.data))
+            .setChecksumRejects(r.rejects).setDuplicates(r.duplicates).setDivergentDuplicates(r.divergent)
+            .setSpliceAttempt(r.spliceAttempt).setAtNanos(Clocks.epochNanos(clock)).build());
+        meters.counter("splicelab.receiver.deliveries", "strategy", s.getContext().getStrategy().name(),
+            "scenario", s.getContext().getScenario()).increment();
+      }
+    }
+    return ack.setAccepted(true).build();
   }
 
   /** A segment that cannot be placed; null when well-formed. */

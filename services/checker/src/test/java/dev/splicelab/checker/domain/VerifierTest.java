@@ -10,9 +10,10 @@ import dev.splicelab.proto.FailureClass;
 import dev.splicelab.proto.MutationKind;
 import dev.splicelab.proto.MutationRecord;
 import dev.splicelab.proto.RunContext;
-import dev.splicelab.proto.SegmentRecord;
 import dev.splicelab.proto.SpliceRecord;
 import dev.splicelab.proto.Strategy;
+import dev.splicelab.proto.Transmission;
+import dev.splicelab.proto.TransmissionRecord;
 import dev.splicelab.proto.Verdict;
 import dev.splicelab.proto.Witness;
 import java.io.ByteArrayOutputStream;
@@ -27,9 +28,9 @@ import org.junit.jupiter.api.Test;
  * (SNAPSHOT, WINDOW, INTEGRITY, in that order), what each model says and how the cell counts it.
  *
  * <p>A transfer is judged online only once its (latest) splice, its delivery, the mutation log up
- * to the delivery (newest record at or after the delivery), the segment records of the delivered
- * splice attempt (every seq), and a segment record of the cell {@link #SETTLE} past the delivery
- * (every transmission before the delivery is in) are known. {@link #settle} builds that last one.
+ * to the delivery (newest record at or after the delivery) and, when its splice says one follows,
+ * the transmission record of the delivered splice attempt ({@link #tx}: every transmission of every
+ * segment, in one record) are known.
  */
 class VerifierTest {
 
@@ -41,8 +42,6 @@ class VerifierTest {
   private static final int CELL = CellCodec.CELL;
   private static final long MS = 1_000_000L;
   private static final long US = 1_000L;
-  /** How far past a delivery the cell's segment records must be before it is judged (Verifier.SETTLE_NANOS). */
-  private static final long SETTLE = 500 * MS;
   private static final long OP_A = 0xA0;
   private static final long OP_B = 0xB0;
   private static final long OP_C = 0xC0;
@@ -80,7 +79,7 @@ class VerifierTest {
 
   private static SpliceRecord splice(RunContext ctx, String id, long offset, long length, long version, long atNanos) {
     return SpliceRecord.newBuilder().setContext(ctx).setTransferId(id).setFileId(FILE).setOffset(offset)
-        .setLength(length).setVersion(version).setPipeId(1).setAtNanos(atNanos).build();
+        .setLength(length).setVersion(version).setPipeId(1).setAtNanos(atNanos).setTransmissionsFollow(true).build();
   }
 
   private static SpliceRecord splice(String id, long offset, long length, long version, long atMs) {
@@ -96,27 +95,43 @@ class VerifierTest {
     return delivery(CTX, id, offset, bytes, atMs * MS);
   }
 
-  /** One transmission (attempt 0) of segment seq of splice attempt 0; plaintext crc derived from seq. */
-  private static SegmentRecord segment(RunContext ctx, String id, int seq, int count, long offset, int length, long dmaNanos) {
-    return SegmentRecord.newBuilder().setContext(ctx).setTransferId(id).setFileId(FILE).setSeq(seq).setAttempt(0)
-        .setFileOffset(offset).setLength(length).setCsumReadNanos(dmaNanos - 10 * US).setDmaReadNanos(dmaNanos)
-        .setPlaintextCrc(0x1000 + seq).setSegmentCount(count).build();
+  /** One transmission of a segment of transfer id, splice attempt spliceAttempt, in an attempt of count segments. */
+  private record Seg(RunContext ctx, String id, int spliceAttempt, int count, Transmission t) {
+    Seg attempt(int transmission) {
+      return new Seg(ctx, id, spliceAttempt, count, t.toBuilder().setAttempt(transmission).build());
+    }
+
+    Seg crc(int plaintextCrc) {
+      return new Seg(ctx, id, spliceAttempt, count, t.toBuilder().setPlaintextCrc(plaintextCrc).build());
+    }
+
+    Seg reused() {
+      return new Seg(ctx, id, spliceAttempt, count, t.toBuilder().setReused(true).build());
+    }
+
+    Seg ofAttempt(int splice) {
+      return new Seg(ctx, id, splice, count, t);
+    }
   }
 
-  private static SegmentRecord segment(String id, int seq, int count, long offset, int length, long dmaUs) {
+  /** Transmission attempt 0 of segment seq of splice attempt 0; plaintext crc derived from seq. */
+  private static Seg segment(RunContext ctx, String id, int seq, int count, long offset, int length, long dmaNanos) {
+    return new Seg(ctx, id, 0, count, Transmission.newBuilder().setSeq(seq).setAttempt(0).setFileOffset(offset)
+        .setLength(length).setCsumReadNanos(dmaNanos - 10 * US).setDmaReadNanos(dmaNanos).setPlaintextCrc(0x1000 + seq).build());
+  }
+
+  private static Seg segment(String id, int seq, int count, long offset, int length, long dmaUs) {
     return segment(CTX, id, seq, count, offset, length, dmaUs * US);
   }
 
-  /**
-   * A segment record of a later transfer of the cell, SETTLE after a delivery at deliveryMs: the
-   * segment log of the cell has moved past the delivery.
-   */
-  private static SegmentRecord settle(RunContext ctx, long deliveryNanos) {
-    return segment(ctx, "t-later", 0, 1, 8192, CELL, deliveryNanos + SETTLE);
-  }
-
-  private static SegmentRecord settle(long deliveryMs) {
-    return settle(CTX, deliveryMs * MS);
+  /** The transmission record of one splice attempt: the given transmissions, in order. */
+  private static TransmissionRecord tx(Seg... segs) {
+    TransmissionRecord.Builder b = TransmissionRecord.newBuilder().setContext(segs[0].ctx()).setTransferId(segs[0].id())
+        .setFileId(FILE).setSpliceAttempt(segs[0].spliceAttempt()).setSegmentCount(segs[0].count());
+    for (Seg g : segs) {
+      b.addTransmissions(g.t());
+    }
+    return b.build();
   }
 
   private static byte[] concat(byte[]... parts) {
@@ -142,16 +157,15 @@ class VerifierTest {
   private static final SpliceRecord T1 = splice("t1", 0, 1024, 2, 3);
   private static final DeliveryRecord D1 =
       delivery("t1", 0, concat(fill(OP_A, 0, 256), fill(OP_B, 256, 256), fill(OP_A, 512, 512)), 5);
-  /** T1's two segments, read for the wire after M3 and before the delivery. */
-  private static final SegmentRecord G0 = segment("t1", 0, 2, 0, 512, 4_500);
-  private static final SegmentRecord G1 = segment("t1", 1, 2, 512, 512, 4_600);
+  /** T1's two segments, read for the wire after M3 and before the delivery, in T1's transmission record. */
+  private static final Seg G0 = segment("t1", 0, 2, 0, 512, 4_500);
+  private static final Seg G1 = segment("t1", 1, 2, 512, 512, 4_600);
+  private static final TransmissionRecord TX1 = tx(G0, G1);
   /** T1 sent as one segment. */
-  private static final SegmentRecord G = segment("t1", 0, 1, 0, 1024, 4_500);
+  private static final Seg G = segment("t1", 0, 1, 0, 1024, 4_500);
   /** T1 sent as one segment and delivered at 4 ms, when M3 was logged: M3 is the log's last needed record. */
-  private static final SegmentRecord G4 = segment("t1", 0, 1, 0, 1024, 4_000);
+  private static final TransmissionRecord TX4 = tx(segment("t1", 0, 1, 0, 1024, 4_000));
   private static final DeliveryRecord D4 = D1.toBuilder().setAtNanos(4 * MS).build();
-  private static final SegmentRecord S4 = settle(4);
-  private static final SegmentRecord S1 = settle(5);
 
   private void feed(Object... records) {
     for (Object r : records) {
@@ -166,8 +180,8 @@ class VerifierTest {
       v.onSplice(s);
     } else if (r instanceof DeliveryRecord d) {
       v.onDelivery(d);
-    } else if (r instanceof SegmentRecord g) {
-      v.onSegment(g);
+    } else if (r instanceof TransmissionRecord g) {
+      v.onTransmission(g);
     } else {
       throw new IllegalArgumentException(String.valueOf(r));
     }
@@ -228,13 +242,13 @@ class VerifierTest {
 
   @Test
   void inOrderRecordsAreJudgedOnceWhenTheLastNeededRecordArrives() {
-    feed(M1, M2, T1, M3, G0, G1);
+    feed(M1, M2, T1, M3);
     assertThat(judged).as("no delivery yet").isEmpty();
     feed(D1);
     assertThat(judged).as("the log has not reached the delivery's time").isEmpty();
     feed(M4);
-    assertThat(judged).as("transmissions up to the delivery may still be on their way").isEmpty();
-    feed(S1);
+    assertThat(judged).as("the transmission record has not come").isEmpty();
+    feed(TX1);
     assertT1(judged);
 
     CellSummary s = verifier.status(RUN, CELL_NO);
@@ -252,7 +266,7 @@ class VerifierTest {
 
   @Test
   void aDeliveryWaitsForTheMutationRecordsItNeeds() {
-    feed(T1, G0, G1, D1, S1);
+    feed(T1, TX1, D1);
     assertThat(judged).as("no mutation record yet").isEmpty();
     feed(M1, M2);
     // The log reaches the splice version, but neither the delivered op B nor the delivery's time.
@@ -267,7 +281,7 @@ class VerifierTest {
   @Test
   void aDeliveredOpTheLogDoesNotKnowYetIsWaitedForEvenWhenTheLogHasPassedTheDeliveryTime() {
     // Clocks apart: op B is logged as v4 at 6 ms, after v3 at 5 ms and after the delivery at 5 ms.
-    feed(M1, M2, T1, G0, G1, D1, S1, write(3, 4096, 64, OP_C, 5));
+    feed(M1, M2, T1, TX1, D1, write(3, 4096, 64, OP_C, 5));
     // Judging now would take B for data no mutation wrote (TORN).
     assertThat(judged).as("op B still unknown").isEmpty();
     feed(write(4, 256, 256, OP_B, 6));
@@ -280,7 +294,7 @@ class VerifierTest {
     // The receiver's clock is behind: the delivery says 2 ms, v2 was applied at 2 ms, but the
     // transfer was spliced at v3, a punch hole over [256, 512) the delivery shows as zeros.
     byte[] atV3 = concat(fill(OP_A, 0, 256), new byte[256], fill(OP_A, 512, 512));
-    feed(splice("p", 0, 1024, 3, 3), segment("p", 0, 1, 0, 1024, 1_500), delivery("p", 0, atV3, 2), settle(2));
+    feed(splice("p", 0, 1024, 3, 3), tx(segment("p", 0, 1, 0, 1024, 1_500)), delivery("p", 0, atV3, 2));
     feed(M1, M2);
     assertThat(judged).as("v3 unknown: judging now would call the hole ZEROED").isEmpty();
     feed(mutation(3, MutationKind.PUNCH_HOLE, 256, 256, 0, 3));
@@ -289,7 +303,7 @@ class VerifierTest {
 
   @Test
   void theLogMustReachTheDeliveryTimeButNotPassIt() {
-    feed(M1, M2, T1, M3, G0, G1, S1);
+    feed(M1, M2, T1, M3, TX1);
     feed(D1.toBuilder().setAtNanos(4 * MS + 1).build());
     assertThat(judged).as("v3 at 4 ms, delivery 1 ns later").isEmpty();
     feed(write(4, 4096, 64, OP_C, 0).toBuilder().setAtNanos(4 * MS + 1).build());
@@ -301,7 +315,7 @@ class VerifierTest {
   void aSpliceArrivingAfterItsDeliveryIsJudgedOnArrival() {
     feed(M1, M2, END3);
     DeliveryRecord ok = delivery("t9", 1024, fill(OP_A, 1024, 512), 5);
-    feed(ok, segment("t9", 0, 1, 1024, 512, 4_000), S1);
+    feed(ok, tx(segment("t9", 0, 1, 1024, 512, 4_000)));
     assertThat(judged).isEmpty();
     feed(splice("t9", 1024, 512, 2, 3));
     assertVerdicts(judged, "t9", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
@@ -316,10 +330,10 @@ class VerifierTest {
 
   @Test
   void everyArrivalOrderGivesExactlyOneJudgementWhenTheLastNeededRecordArrives() {
-    List<Object> records = List.of(M1, M2, M3, T1, G4, D4, S4);
+    List<Object> records = List.of(M1, M2, M3, T1, TX4, D4);
     List<List<Object>> orders = new ArrayList<>();
     permutations(new ArrayList<>(records), 0, orders);
-    assertThat(orders).hasSize(5_040);
+    assertThat(orders).hasSize(720);
     List<Verifier.Judged> first = null;
     CellSummary firstSummary = null;
     for (List<Object> order : orders) {
@@ -350,39 +364,38 @@ class VerifierTest {
   }
 
   @Test
-  void everyOrderOfTheSegmentRecordsIsJudgedWhenTheLastOneArrives() {
+  void aTransmissionRecordOfAnotherAttemptOrCellOrTransferFillsNoGap() {
     SpliceRecord t = splice("t3", 0, 960, 2, 3);
     DeliveryRecord d = delivery("t3", 0, fill(OP_A, 0, 960), 5);
-    List<Object> segments = List.of(segment("t3", 0, 3, 0, 320, 3_100), segment("t3", 1, 3, 320, 320, 3_200),
-        segment("t3", 2, 3, 640, 320, 3_300), settle(5));
-    List<List<Object>> orders = new ArrayList<>();
-    permutations(new ArrayList<>(segments), 0, orders);
-    assertThat(orders).hasSize(24);
-    for (List<Object> order : orders) {
-      List<Verifier.Judged> out = new ArrayList<>();
-      Verifier v = new Verifier(out::add);
-      for (Object r : List.of(M1, M2, M3, M4, t, d)) {
-        feed(v, r);
-      }
-      // A segment of another splice attempt fills no gap.
-      feed(v, segment("t3", 2, 3, 640, 320, 3_300).toBuilder().setSpliceAttempt(1).build());
-      for (int i = 0; i < order.size(); i++) {
-        feed(v, order.get(i));
-        assertThat(out).as("after %d of %s", i + 1, order).hasSize(i == order.size() - 1 ? 3 : 0);
-      }
-      assertVerdicts(out, "t3", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
-    }
+    Seg s0 = segment("t3", 0, 3, 0, 320, 3_100);
+    Seg s1 = segment("t3", 1, 3, 320, 320, 3_200);
+    Seg s2 = segment("t3", 2, 3, 640, 320, 3_300);
+    feed(M1, M2, M3, M4, t, d);
+    feed(tx(s0.ofAttempt(1), s1.ofAttempt(1), s2.ofAttempt(1)));
+    RunContext other = CTX.toBuilder().setCell(CELL_NO + 1).build();
+    feed(tx(new Seg(other, "t3", 0, 3, s0.t()), new Seg(other, "t3", 0, 3, s1.t()), new Seg(other, "t3", 0, 3, s2.t())));
+    feed(tx(segment("t-later", 0, 1, 8192, CELL, 5_500)));
+    assertThat(judged).as("no record of splice attempt 0 of t3 in this cell yet").isEmpty();
+    feed(tx(s0, s1, s2));
+    assertVerdicts(judged, "t3", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
   }
 
   @Test
-  void aDeliveryWaitsUntilTheCellsSegmentRecordsHaveSettledPastIt() {
-    RunContext other = CTX.toBuilder().setCell(CELL_NO + 1).build();
-    feed(M1, M2, T1, M3, M4, G0, G1, D1);
-    feed(settle(other, 5 * MS)); // another cell's segment log says nothing about this one
-    feed(segment("t-later", 0, 1, 8192, CELL, 5 * MS / US).toBuilder().setDmaReadNanos(5 * MS + SETTLE - 1).build());
-    assertThat(judged).isEmpty();
-    feed(S1);
+  void aSpliceWithNoTransmissionsToFollowIsJudgedWithoutThem() {
+    // the kernel path: its TCP stack records no transmission
+    feed(M1, M2, M3, M4, T1.toBuilder().setTransmissionsFollow(false).build(), D1);
+    assertVerdicts(judged, "t1", FailureClass.NEWER_VERSION, FailureClass.NONE, FailureClass.NONE);
+  }
+
+  @Test
+  void aJudgedTransfersStateIsDroppedAndItsLateRecordsIgnored() {
+    feed(M1, M2, T1, M3, M4, TX1, D1);
     assertT1(judged);
+    assertThat(verifier.footprint()[0]).as("transfers held after the verdict").isZero();
+    feed(T1.toBuilder().setAttempt(1).build(), TX1, D1);
+    assertThat(judged).hasSize(3);
+    assertThat(verifier.footprint()[0]).as("late records of a judged transfer keep nothing").isZero();
+    assertThat(verifier.finalizeCell(RUN, CELL_NO, 0).getTransfers()).isEqualTo(1);
   }
 
   private static void permutations(List<Object> items, int k, List<List<Object>> out) {
@@ -400,8 +413,8 @@ class VerifierTest {
   private static List<String> names(List<Object> order) {
     List<String> n = new ArrayList<>();
     for (Object r : order) {
-      n.add(r == M1 ? "M1" : r == M2 ? "M2" : r == M3 ? "M3" : r == T1 ? "T1" : r == G4 ? "G4"
-          : r == D4 ? "D4" : r == S4 ? "S4" : String.valueOf(r));
+      n.add(r == M1 ? "M1" : r == M2 ? "M2" : r == M3 ? "M3" : r == T1 ? "T1" : r == TX4 ? "TX4"
+          : r == D4 ? "D4" : String.valueOf(r));
     }
     return n;
   }
@@ -435,7 +448,7 @@ class VerifierTest {
     assertThat(judged).as("a second finalize judges nothing").hasSize(3);
     assertThat(again.getVerdicts()).isEqualTo(1);
     // A delivery arriving after the LOST verdict changes nothing.
-    feed(delivery("t2", 2048, fill(OP_A, 2048, 640), 9), segment("t2", 0, 1, 2048, 640, 8_000), M3, M4, settle(9));
+    feed(delivery("t2", 2048, fill(OP_A, 2048, 640), 9), tx(segment("t2", 0, 1, 2048, 640, 8_000)), M3, M4);
     assertThat(judged).hasSize(3);
     assertThat(verifier.status(RUN, CELL_NO).getVerdicts()).isEqualTo(1);
   }
@@ -443,9 +456,9 @@ class VerifierTest {
   @Test
   void finalizeJudgesEveryPendingTransferAndCountsClassesApart() {
     feed(M1, M2, END3); // no M3 in this log: op B unknown
-    feed(T1, G0, G1, D1, S1); // waits for op B
-    feed(splice("ok", 4096, 256, 2, 3), segment("ok", 0, 1, 4096, 256, 3_500));
-    feed(delivery("ok", 4096, fill(OP_A, 4096, 256), 4), settle(4));
+    feed(T1, TX1, D1); // waits for op B
+    feed(splice("ok", 4096, 256, 2, 3), tx(segment("ok", 0, 1, 4096, 256, 3_500)));
+    feed(delivery("ok", 4096, fill(OP_A, 4096, 256), 4));
     feed(splice("lost", 6144, 128, 2, 3));
     feed(delivery("orphan", 0, fill(OP_A, 0, 64), 4)); // no splice record: never judged
     assertThat(judged).extracting(Verifier.Judged::transferId).containsExactly("ok", "ok", "ok");
@@ -475,9 +488,9 @@ class VerifierTest {
 
   @Test
   void duplicateRecordsAreNotCountedTwice() {
-    feed(M1, M1, M2, T1, T1, G0, D1, G0, D1, M2, M3, M3, G1, T1, S1, D1, M4, G1, M4, S1);
+    feed(M1, M1, M2, T1, T1, D1, D1, M2, M3, M3, T1, D1, M4, TX1, M4, TX1);
     assertT1(judged);
-    feed(T1, D1, G0, G1, M4, S1);
+    feed(T1, D1, TX1, M4);
     CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 5);
     assertThat(judged).hasSize(3);
     assertT1Counted(s);
@@ -489,7 +502,7 @@ class VerifierTest {
 
   @Test
   void aDeliveryForAFileWithoutAnyMutationRecordIsFinalizedAsMalformed() {
-    feed(T1, G0, G1, delivery("t1", 0, fill(OP_A, 0, 1024), 5), S1);
+    feed(T1, TX1, delivery("t1", 0, fill(OP_A, 0, 1024), 5));
     assertThat(judged).isEmpty();
     CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 5);
     assertThat(judged).hasSize(3).allSatisfy(j -> assertThat(j.verdict()).isEqualTo(Verdict.VIOLATED));
@@ -501,12 +514,11 @@ class VerifierTest {
   @Test
   void cellsOfOneRunAreKeptApart() {
     RunContext other = CTX.toBuilder().setCell(CELL_NO + 1).build();
-    feed(M1, M2, T1, G0, G1);
+    feed(M1, M2, T1, TX1);
     verifier.onSplice(T1.toBuilder().setContext(other).build());
-    verifier.onSegment(G.toBuilder().setContext(other).build());
+    verifier.onTransmission(tx(new Seg(other, "t1", 0, 1, G.t())));
     verifier.onDelivery(D1.toBuilder().setContext(other).build()); // the other cell has no log
-    verifier.onSegment(settle(other, 5 * MS));
-    feed(M3, M4, D1, S1);
+    feed(M3, M4, D1);
     assertT1(judged);
     assertThat(verifier.status(RUN, CELL_NO + 1).getTransfers()).isEqualTo(1);
     assertThat(verifier.status(RUN, CELL_NO + 1).getVerdicts()).isZero();
@@ -526,12 +538,12 @@ class VerifierTest {
     // A segment DMA read (3.5 ms) that happened before the mutation (4 ms) but is fed after it.
     feed(M3); // v3 at 4 ms over [256, 512): the cause
     feed(write(4, 4096, 64, OP_C, 4)); // v4 outside the range
-    verifier.onSegment(SegmentRecord.newBuilder().setContext(CTX).setTransferId("t1").setFileId(FILE).setSeq(0)
-        .setAttempt(0).setFileOffset(0).setLength(1024).setCsumReadNanos(3_400_000).setDmaReadNanos(3_500_000)
-        .setSegmentCount(1).build());
+    verifier.onTransmission(TransmissionRecord.newBuilder().setContext(CTX).setTransferId("t1").setFileId(FILE)
+        .setSegmentCount(1).addTransmissions(Transmission.newBuilder().setSeq(0).setAttempt(0).setFileOffset(0)
+            .setLength(1024).setCsumReadNanos(3_400_000).setDmaReadNanos(3_500_000)).build());
+    feed(tx(segment("t-later", 0, 1, 8192, CELL, 5_500))); // another transfer's, not part of the witness
     feed(write(5, 0, 64, OP_D, 6)); // v5 after the delivery
     feed(D1); // 5 ms
-    feed(S1); // another transfer's segment, not part of the witness
 
     assertThat(judged).hasSize(3);
     assertThat(judged.get(1).witness()).as("WINDOW is satisfied: no witness").isEmpty();
@@ -595,9 +607,9 @@ class VerifierTest {
 
   /** Splice w of [0, 1024) at v2 (3 ms), delivered at 5 ms as two segments; log end v_last at 6 ms. */
   private void transferW(String id, byte[] bytes, Object... more) {
-    feed(splice(id, 0, 1024, 2, 3), segment(id, 0, 2, 0, 512, 4_500), segment(id, 1, 2, 512, 512, 4_600));
+    feed(splice(id, 0, 1024, 2, 3), tx(segment(id, 0, 2, 0, 512, 4_500), segment(id, 1, 2, 512, 512, 4_600)));
     feed(more);
-    feed(delivery(id, 0, bytes, 5), S1);
+    feed(delivery(id, 0, bytes, 5));
   }
 
   @Test
@@ -670,8 +682,8 @@ class VerifierTest {
   @Test
   void checksumRejectsAreADetectedIntegrityViolationOfRightBytes() {
     feed(M1, M2, END3);
-    feed(splice("cs", 0, 1024, 2, 3), segment("cs", 0, 1, 0, 1024, 3_500));
-    feed(delivery("cs", 0, fill(OP_A, 0, 1024), 5).toBuilder().setChecksumRejects(2).build(), S1);
+    feed(splice("cs", 0, 1024, 2, 3), tx(segment("cs", 0, 1, 0, 1024, 3_500)));
+    feed(delivery("cs", 0, fill(OP_A, 0, 1024), 5).toBuilder().setChecksumRejects(2).build());
     List<Verifier.Judged> cs = of("cs");
     assertVerdicts(cs, "cs", FailureClass.NONE, FailureClass.NONE, FailureClass.CHECKSUM_MISMATCH);
     assertThat(cs).allSatisfy(j -> assertThat(j.detected()).as(j.model()).isTrue());
@@ -690,15 +702,17 @@ class VerifierTest {
   void aRetransmissionWithOtherBytesIsRetransmitDivergence() {
     feed(M1, M2, END3);
     for (String id : List.of("div", "same", "dup")) {
-      feed(splice(id, 0, 1024, 2, 3), segment(id, 0, 2, 0, 512, 3_500), segment(id, 1, 2, 512, 512, 3_600));
+      feed(splice(id, 0, 1024, 2, 3));
     }
     // div: seq 0 retransmitted (attempt 1) with a different plaintext; same: with the same plaintext.
-    feed(segment("div", 0, 2, 0, 512, 4_000).toBuilder().setAttempt(1).setPlaintextCrc(0x7777).build());
-    feed(segment("same", 0, 2, 0, 512, 4_000).toBuilder().setAttempt(1).setReused(true).build());
+    feed(tx(segment("div", 0, 2, 0, 512, 3_500), segment("div", 1, 2, 512, 512, 3_600),
+        segment("div", 0, 2, 0, 512, 4_000).attempt(1).crc(0x7777)));
+    feed(tx(segment("same", 0, 2, 0, 512, 3_500), segment("same", 1, 2, 512, 512, 3_600),
+        segment("same", 0, 2, 0, 512, 4_000).attempt(1).reused()));
+    feed(tx(segment("dup", 0, 2, 0, 512, 3_500), segment("dup", 1, 2, 512, 512, 3_600)));
     feed(delivery("div", 0, fill(OP_A, 0, 1024), 5), delivery("same", 0, fill(OP_A, 0, 1024), 5));
     // dup: the receiver saw a duplicate with different bytes.
     feed(delivery("dup", 0, fill(OP_A, 0, 1024), 5).toBuilder().setDuplicates(1).setDivergentDuplicates(1).build());
-    feed(S1);
     assertVerdicts(of("div"), "div", FailureClass.NONE, FailureClass.NONE, FailureClass.RETRANSMIT_DIVERGENCE);
     assertVerdicts(of("dup"), "dup", FailureClass.NONE, FailureClass.NONE, FailureClass.RETRANSMIT_DIVERGENCE);
     assertVerdicts(of("same"), "same", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
@@ -710,10 +724,10 @@ class VerifierTest {
   @Test
   void aRetransmissionReadAfterTheDeliveryCanNotHaveShapedIt() {
     feed(M1, M2, END3);
-    feed(splice("rto", 0, 1024, 2, 3), segment("rto", 0, 1, 0, 1024, 3_500));
     // A spurious retransmission read at 5.2 ms, after the delivery at 5 ms, with other bytes.
-    feed(segment("rto", 0, 1, 0, 1024, 5_200).toBuilder().setAttempt(1).setPlaintextCrc(0x7777).build());
-    feed(delivery("rto", 0, fill(OP_A, 0, 1024), 5), S1);
+    feed(splice("rto", 0, 1024, 2, 3), tx(segment("rto", 0, 1, 0, 1024, 3_500),
+        segment("rto", 0, 1, 0, 1024, 5_200).attempt(1).crc(0x7777)));
+    feed(delivery("rto", 0, fill(OP_A, 0, 1024), 5));
     assertVerdicts(of("rto"), "rto", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
   }
 
@@ -723,7 +737,7 @@ class VerifierTest {
     DeliveryRecord aborted = DeliveryRecord.newBuilder().setContext(CTX).setTransferId("t1").setFileId(FILE).setOffset(0)
         .setLength(1024).setAborted(true).setMacFailures(1).setAtNanos(5 * MS).build();
     feed(aborted);
-    // An aborted transfer waits for no segment record.
+    // An aborted transfer waits for no transmission record.
     assertVerdicts(judged, "t1", FailureClass.LOST, FailureClass.LOST, FailureClass.MAC_FAILURE);
     assertThat(judged.get(0).wrongBytes()).containsExactly(entry(FailureClass.LOST, 1024L));
     assertThat(judged).allSatisfy(j -> assertThat(j.detected()).isTrue());
@@ -743,7 +757,7 @@ class VerifierTest {
     feed(M1, M2, write(3, 0, 3072, OP_B, 4), write(4, 4096, 64, OP_C, 6));
     for (String id : List.of("torn", "whole", "cell")) {
       long base = id.equals("torn") ? 0 : id.equals("whole") ? 1024 : 2048;
-      feed(splice(id, base, 1024, 2, 3), segment(id, 0, 2, base, 512, 4_500), segment(id, 1, 2, base + 512, 512, 4_600));
+      feed(splice(id, base, 1024, 2, 3), tx(segment(id, 0, 2, base, 512, 4_500), segment(id, 1, 2, base + 512, 512, 4_600)));
     }
     // torn: segment 0 is A (v2) in its first half and B (v3) in its second.
     feed(delivery("torn", 0, concat(fill(OP_A, 0, 256), fill(OP_B, 256, 768)), 5));
@@ -751,7 +765,6 @@ class VerifierTest {
     feed(delivery("whole", 1024, concat(fill(OP_A, 1024, 512), fill(OP_B, 1536, 512)), 5));
     // cell: all B but one cell torn between A and B.
     feed(delivery("cell", 2048, concat(fill(OP_B, 2048, 640), tornCell(OP_A, OP_B, 2688), fill(OP_B, 2752, 320)), 5));
-    feed(S1);
 
     assertVerdicts(of("torn"), "torn", FailureClass.NEWER_VERSION, FailureClass.NEWER_VERSION, FailureClass.TORN);
     assertThat(model(of("torn"), "INTEGRITY").wrongBytes()).containsExactly(entry(FailureClass.TORN, 512L));
@@ -783,8 +796,8 @@ class VerifierTest {
   private static final SpliceRecord R0 = splice("r", 0, 1024, 5, 5).toBuilder().setAtNanos(5_500 * US).build();
   private static final SpliceRecord R1 = R0.toBuilder().setAttempt(1).setVersion(9).setAtNanos(9_500 * US).build();
 
-  private static SegmentRecord rSegment(int spliceAttempt, int seq, int count, long offset, int length, long dmaUs) {
-    return segment("r", seq, count, offset, length, dmaUs).toBuilder().setSpliceAttempt(spliceAttempt).build();
+  private static Seg rSegment(int spliceAttempt, int seq, int count, long offset, int length, long dmaUs) {
+    return segment("r", seq, count, offset, length, dmaUs).ofAttempt(spliceAttempt);
   }
 
   @Test
@@ -796,12 +809,9 @@ class VerifierTest {
       records.add(resplicedFirst ? R1 : R0);
       records.add(resplicedFirst ? R0 : R1);
       // attempt 0 sent one segment of other bytes (op 5), and a retransmission differing from it
-      records.add(rSegment(0, 0, 1, 0, 1024, 6_000));
-      records.add(rSegment(0, 0, 1, 0, 1024, 7_000).toBuilder().setAttempt(1).setPlaintextCrc(0x5555).build());
-      records.add(rSegment(1, 0, 2, 0, 512, 9_600));
-      records.add(rSegment(1, 1, 2, 512, 512, 9_700));
+      records.add(tx(rSegment(0, 0, 1, 0, 1024, 6_000), rSegment(0, 0, 1, 0, 1024, 7_000).attempt(1).crc(0x5555)));
+      records.add(tx(rSegment(1, 0, 2, 0, 512, 9_600), rSegment(1, 1, 2, 512, 512, 9_700)));
       records.add(delivery("r", 0, fill(opOf(9), 0, 1024), 10).toBuilder().setSpliceAttempt(1).build());
-      records.add(settle(10));
       records.add(M1);
       for (long ver = 2; ver <= 9; ver++) {
         records.add(write(ver, 0, 1024, opOf(ver), ver));
@@ -823,8 +833,8 @@ class VerifierTest {
   @Test
   void aDeliveryOfTheReSplicedAttemptWaitsForItsSplice() {
     resplicedLog();
-    feed(R0, rSegment(1, 0, 2, 0, 512, 9_600), rSegment(1, 1, 2, 512, 512, 9_700));
-    feed(delivery("r", 0, fill(opOf(9), 0, 1024), 10).toBuilder().setSpliceAttempt(1).build(), settle(10));
+    feed(R0, tx(rSegment(1, 0, 2, 0, 512, 9_600), rSegment(1, 1, 2, 512, 512, 9_700)));
+    feed(delivery("r", 0, fill(opOf(9), 0, 1024), 10).toBuilder().setSpliceAttempt(1).build());
     assertThat(judged).as("the delivery is of attempt 1, the splice known of attempt 0").isEmpty();
     feed(R1);
     assertVerdicts(judged, "r", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
@@ -835,8 +845,8 @@ class VerifierTest {
   void aDeliveryOfAnEarlierAttemptIsJudgedAgainstThatAttemptsSplice() {
     // The receiver completed attempt 0 (its delayed segments came in) after the sender re-spliced.
     resplicedLog();
-    feed(R0, R1, rSegment(0, 0, 1, 0, 1024, 6_000));
-    feed(delivery("r", 0, fill(opOf(5), 0, 1024), 10), settle(10));
+    feed(R0, R1, tx(rSegment(0, 0, 1, 0, 1024, 6_000)));
+    feed(delivery("r", 0, fill(opOf(5), 0, 1024), 10));
     assertVerdicts(judged, "r", FailureClass.NONE, FailureClass.NONE, FailureClass.NONE);
     CellSummary s = verifier.finalizeCell(RUN, CELL_NO, 5);
     assertThat(judged).as("finalize does not judge again").hasSize(3);
@@ -846,8 +856,8 @@ class VerifierTest {
   @Test
   void aDeliveryWaitsForTheSpliceOfTheAttemptItCarries() {
     resplicedLog();
-    feed(R1, rSegment(0, 0, 1, 0, 1024, 6_000));
-    feed(delivery("r", 0, fill(opOf(5), 0, 1024), 10), settle(10));
+    feed(R1, tx(rSegment(0, 0, 1, 0, 1024, 6_000)));
+    feed(delivery("r", 0, fill(opOf(5), 0, 1024), 10));
     assertThat(judged).as("attempt 1 is known, the delivery is of attempt 0").isEmpty();
     assertThat(verifier.status(RUN, CELL_NO).getVerdicts()).isZero();
     feed(R0);
@@ -871,7 +881,7 @@ class VerifierTest {
 
   @Test
   void newerVersionFromAnMmapStoreIsCountedUnderItsKind() {
-    feed(M1, M2, mutation(3, MutationKind.MMAP_STORE, 256, 256, OP_B, 4), M4, T1, G0, G1, D1, S1);
+    feed(M1, M2, mutation(3, MutationKind.MMAP_STORE, 256, 256, OP_B, 4), M4, T1, TX1, D1);
     assertVerdicts(judged, "t1", FailureClass.NEWER_VERSION, FailureClass.NONE, FailureClass.NONE);
     assertThat(judged.get(0).causes()).containsExactly("NEWER_VERSION/MMAP_STORE");
     assertThat(judged.get(0).witness()).last().asString().contains("MMAP_STORE");
@@ -887,9 +897,9 @@ class VerifierTest {
         mutation(cas, 3, MutationKind.MMAP_STORE, 256, 256, OP_B, 4 * MS),
         mutation(cas, 4, MutationKind.WRITE, 512, 256, OP_C, 4 * MS).toBuilder().setHonorsSends(true).build(),
         mutation(cas, 5, MutationKind.WRITE, 4096, 64, OP_D, 6 * MS).toBuilder().setHonorsSends(true).build());
-    feed(splice(cas, "c", 0, 1024, 2, 3 * MS), segment(cas, "c", 0, 1, 0, 1024, 4_500 * US));
+    feed(splice(cas, "c", 0, 1024, 2, 3 * MS), tx(segment(cas, "c", 0, 1, 0, 1024, 4_500 * US)));
     feed(delivery(cas, "c", 0, concat(fill(OP_A, 0, 256), fill(OP_B, 256, 256), fill(OP_C, 512, 256), fill(OP_A, 768, 256)),
-        5 * MS), settle(cas, 5 * MS));
+        5 * MS));
     assertVerdicts(judged, "c", FailureClass.NEWER_VERSION, FailureClass.NONE, FailureClass.NONE);
     assertThat(judged.get(0).causes())
         .containsExactlyInAnyOrder("NEWER_VERSION/MMAP_STORE:foreign", "NEWER_VERSION/WRITE:application");

@@ -16,6 +16,10 @@ import java.util.List;
  *  8..15  op id (big-endian)      56..63 check value over bytes 0..55
  * </pre>
  *
+ * The check value is a 64-bit mix over the seven big-endian words of bytes 0..55, so any change
+ * of one bit changes it; decoding reads words, not bytes (a delivered transfer is decoded cell by
+ * cell on the receiver's path).
+ *
  * Decoding a delivered buffer therefore tells, cell by cell, which operation wrote it, or that it
  * is all zeros, or that it is torn (check fails: a mix of two writes, or of data and zeros), or
  * that it is a valid cell of another file or offset. Stateless and thread-safe.
@@ -40,18 +44,34 @@ public final class CellCodec {
     return out;
   }
 
+  private static final java.lang.invoke.VarHandle LONG =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.BIG_ENDIAN);
+  private static final java.lang.invoke.VarHandle INT =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(int[].class, java.nio.ByteOrder.BIG_ENDIAN);
+
   /** Writes one cell into dst[pos .. pos + 64). */
   public static void encode(int fileId, long opId, long offset, byte[] dst, int pos) {
-    putInt(dst, pos, MAGIC);
-    putInt(dst, pos + 4, fileId);
-    putLong(dst, pos + 8, opId);
-    putLong(dst, pos + 16, offset);
-    long s = mix(fileId * 0x9E3779B97F4A7C15L ^ opId * 0xC2B2AE3D27D4EB4FL ^ offset);
+    long w0 = ((long) MAGIC << 32) | (fileId & 0xFFFFFFFFL);
+    LONG.set(dst, pos, w0);
+    LONG.set(dst, pos + 8, opId);
+    LONG.set(dst, pos + 16, offset);
+    long s = seed(fileId, opId, offset);
+    long h = check0(w0, opId, offset);
     for (int i = 0; i < 4; i++) {
       s = mix(s + 0x9E3779B97F4A7C15L);
-      putLong(dst, pos + 24 + 8 * i, s);
+      LONG.set(dst, pos + 24 + 8 * i, s);
+      h = mix(h ^ s);
     }
-    putLong(dst, pos + 56, check(dst, pos));
+    LONG.set(dst, pos + 56, h);
+  }
+
+  private static long seed(int fileId, long opId, long offset) {
+    return mix(fileId * 0x9E3779B97F4A7C15L ^ opId * 0xC2B2AE3D27D4EB4FL ^ offset);
+  }
+
+  /** The check value's state after words 0..2; each filler word is mixed in after. */
+  private static long check0(long w0, long w1, long w2) {
+    return mix(mix(mix(0xCBF29CE484222325L ^ w0) ^ w1) ^ w2);
   }
 
   /** Decoded form of one cell. */
@@ -59,33 +79,40 @@ public final class CellCodec {
 
   /** Decodes the cell at src[pos .. pos + 64) expected to be file {@code fileId} at {@code offset}. */
   public static Cell decode(byte[] src, int pos, int fileId, long offset) {
-    boolean allZero = true;
-    for (int i = 0; i < CELL; i++) {
-      if (src[pos + i] != 0) {
-        allZero = false;
-        break;
-      }
+    int k = kindAt(src, pos, fileId, offset);
+    if (k == CellKind.CELL_DATA_VALUE) {
+      return new Cell(CellKind.CELL_DATA, fileId, (long) LONG.get(src, pos + 8), offset);
     }
-    if (allZero) {
-      return new Cell(CellKind.CELL_ZERO, fileId, 0, offset);
+    if (k == CellKind.CELL_MISPLACED_VALUE) {
+      return new Cell(CellKind.CELL_MISPLACED, (int) INT.get(src, pos + 4), (long) LONG.get(src, pos + 8),
+          (long) LONG.get(src, pos + 16));
     }
-    if (getInt(src, pos) != MAGIC || getLong(src, pos + 56) != check(src, pos)) {
-      return new Cell(CellKind.CELL_TORN, fileId, 0, offset);
+    return new Cell(CellKind.forNumber(k), fileId, 0, offset);
+  }
+
+  /** The CellKind number of the cell at src[pos .. pos + 64), without allocating. */
+  private static int kindAt(byte[] src, int pos, int fileId, long offset) {
+    long w0 = (long) LONG.get(src, pos);
+    long w1 = (long) LONG.get(src, pos + 8);
+    long w2 = (long) LONG.get(src, pos + 16);
+    long f0 = (long) LONG.get(src, pos + 24);
+    long f1 = (long) LONG.get(src, pos + 32);
+    long f2 = (long) LONG.get(src, pos + 40);
+    long f3 = (long) LONG.get(src, pos + 48);
+    long c = (long) LONG.get(src, pos + 56);
+    if ((w0 | w1 | w2 | f0 | f1 | f2 | f3 | c) == 0) {
+      return CellKind.CELL_ZERO_VALUE;
     }
-    int f = getInt(src, pos + 4);
-    long op = getLong(src, pos + 8);
-    long off = getLong(src, pos + 16);
-    byte[] expect = new byte[CELL];
-    encode(f, op, off, expect, 0);
-    for (int i = 24; i < 56; i++) {
-      if (expect[i] != src[pos + i]) {
-        return new Cell(CellKind.CELL_TORN, fileId, 0, offset);
-      }
+    if ((int) (w0 >>> 32) != MAGIC || mix(mix(mix(mix(check0(w0, w1, w2) ^ f0) ^ f1) ^ f2) ^ f3) != c) {
+      return CellKind.CELL_TORN_VALUE;
     }
-    if (f != fileId || off != offset) {
-      return new Cell(CellKind.CELL_MISPLACED, f, op, off);
+    int f = (int) w0;
+    long s = seed(f, w1, w2);
+    if ((s = mix(s + 0x9E3779B97F4A7C15L)) != f0 || (s = mix(s + 0x9E3779B97F4A7C15L)) != f1
+        || (s = mix(s + 0x9E3779B97F4A7C15L)) != f2 || mix(s + 0x9E3779B97F4A7C15L) != f3) {
+      return CellKind.CELL_TORN_VALUE;
     }
-    return new Cell(CellKind.CELL_DATA, f, op, off);
+    return f != fileId || w2 != offset ? CellKind.CELL_MISPLACED_VALUE : CellKind.CELL_DATA_VALUE;
   }
 
   /**
@@ -97,57 +124,34 @@ public final class CellCodec {
       throw new IllegalArgumentException("buffer must be cell-aligned: offset " + offset + ", length " + data.length);
     }
     List<CellRun> runs = new ArrayList<>();
-    CellRun.Builder current = null;
+    int runKind = -1;
+    long runOp = 0;
+    long runStart = 0;
+    int runCells = 0;
     for (int pos = 0; pos < data.length; pos += CELL) {
-      Cell c = decode(data, pos, fileId, offset + pos);
-      long op = c.kind() == CellKind.CELL_DATA ? c.opId() : 0;
-      if (current != null && current.getKind() == c.kind() && current.getOpId() == op) {
-        current.setCells(current.getCells() + 1);
-      } else {
-        if (current != null) {
-          runs.add(current.build());
-        }
-        current = CellRun.newBuilder().setOffset(offset + pos).setCells(1).setKind(c.kind()).setOpId(op);
+      int k = kindAt(data, pos, fileId, offset + pos);
+      long op = k == CellKind.CELL_DATA_VALUE ? (long) LONG.get(data, pos + 8) : 0;
+      if (k == runKind && op == runOp) {
+        runCells++;
+        continue;
       }
+      if (runCells > 0) {
+        runs.add(CellRun.newBuilder().setOffset(runStart).setCells(runCells).setKindValue(runKind).setOpId(runOp).build());
+      }
+      runKind = k;
+      runOp = op;
+      runStart = offset + pos;
+      runCells = 1;
     }
-    if (current != null) {
-      runs.add(current.build());
+    if (runCells > 0) {
+      runs.add(CellRun.newBuilder().setOffset(runStart).setCells(runCells).setKindValue(runKind).setOpId(runOp).build());
     }
     return runs;
-  }
-
-  private static long check(byte[] b, int pos) {
-    long h = 0xCBF29CE484222325L;
-    for (int i = 0; i < 56; i++) {
-      h ^= b[pos + i] & 0xFF;
-      h *= 0x100000001B3L;
-    }
-    return mix(h);
   }
 
   private static long mix(long z) {
     z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
     z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
     return z ^ (z >>> 31);
-  }
-
-  private static void putInt(byte[] b, int p, int v) {
-    b[p] = (byte) (v >>> 24);
-    b[p + 1] = (byte) (v >>> 16);
-    b[p + 2] = (byte) (v >>> 8);
-    b[p + 3] = (byte) v;
-  }
-
-  private static void putLong(byte[] b, int p, long v) {
-    putInt(b, p, (int) (v >>> 32));
-    putInt(b, p + 4, (int) v);
-  }
-
-  private static int getInt(byte[] b, int p) {
-    return (b[p] & 0xFF) << 24 | (b[p + 1] & 0xFF) << 16 | (b[p + 2] & 0xFF) << 8 | (b[p + 3] & 0xFF);
-  }
-
-  private static long getLong(byte[] b, int p) {
-    return ((long) getInt(b, p) << 32) | (getInt(b, p + 4) & 0xFFFFFFFFL);
   }
 }

@@ -18,21 +18,33 @@ public final class Calls {
     T reply;
     try {
       reply = body.get();
-    } catch (StatusRuntimeException e) {
-      out.onError(e);
-      return;
-    } catch (IllegalArgumentException e) {
-      out.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
-      return;
-    } catch (IllegalStateException e) {
-      out.onError(Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException());
-      return;
     } catch (RuntimeException e) {
-      log.error("call failed", e);
-      out.onError(Status.INTERNAL.withDescription(String.valueOf(e)).asRuntimeException());
+      out.onError(status(e).asRuntimeException());
       return;
     }
     out.onNext(reply);
     out.onCompleted();
+  }
+
+  /**
+   * The status a failed call body maps to: a StatusRuntimeException's own; RESOURCE_EXHAUSTED,
+   * INVALID_ARGUMENT and FAILED_PRECONDITION for the domain's exhausted resources, bad arguments
+   * and wrong states, with their messages; INTERNAL (logged) for anything else.
+   */
+  public static Status status(RuntimeException e) {
+    if (e instanceof StatusRuntimeException s) {
+      return s.getStatus();
+    }
+    if (e instanceof dev.splicelab.common.errors.ResourceExhaustedException) {
+      return Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage());
+    }
+    if (e instanceof IllegalArgumentException) {
+      return Status.INVALID_ARGUMENT.withDescription(e.getMessage());
+    }
+    if (e instanceof IllegalStateException) {
+      return Status.FAILED_PRECONDITION.withDescription(e.getMessage());
+    }
+    log.error("call failed", e);
+    return Status.INTERNAL.withDescription(String.valueOf(e));
   }
 }

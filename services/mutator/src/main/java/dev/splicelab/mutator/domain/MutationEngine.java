@@ -46,7 +46,7 @@ public final class MutationEngine {
   public MutatorStatus prepare(PrepareFileRequest r) {
     storage().createFile(CreateFileRequest.newBuilder().setContext(r.getContext()).setFileId(r.getFileId())
         .setSize(r.getSize()).setProfile(r.getProfile()).setStableWaitTimeoutMs(r.getStableWaitTimeoutMs())
-        .setStableTimeoutPolicy(r.getStableTimeoutPolicy()).build());
+        .setStableTimeoutPolicy(r.getStableTimeoutPolicy()).setTimeScale(r.getTimeScale()).build());
     long op = 0;
     long last = 0;
     for (long off = 0; off < r.getSize(); off += r.getFillChunk()) {

@@ -22,6 +22,9 @@ public class MutatorGrpcService extends MutatorGrpc.MutatorImplBase {
       Args.known("profile", r.getProfile(), FsProfile.FS_PROFILE_UNSPECIFIED, r.getProfileValue());
       Args.multiple("fill_chunk", r.getFillChunk(), 4096, 4096, 2L << 20);
       Args.range("stable_wait_timeout_ms", r.getStableWaitTimeoutMs(), 0, 60_000);
+      if (r.getTimeScale() != 0) {
+        Args.range("time_scale", r.getTimeScale(), 0.25, 64);
+      }
       return engine.prepare(r);
     });
   }

@@ -30,10 +30,10 @@ public class SenderConfiguration {
   @Bean
   TransferEngine transferEngine(GrpcChannelFactory channels, EventPublisher events, Clock clock, Sleeper sleeper,
       MeterRegistry meters) {
+    io.grpc.ManagedChannel storage = channels.createChannel("storage");
     TransferEngine engine = new TransferEngine(new TransferEngine.Peers(
-        PipeBrokerGrpc.newBlockingStub(channels.createChannel("pipe")),
-        StorageNodeGrpc.newBlockingStub(channels.createChannel("storage")),
-        ReceiverGrpc.newStub(channels.createChannel("receiver"))), events, clock, sleeper);
+        PipeBrokerGrpc.newStub(channels.createChannel("pipe")), StorageNodeGrpc.newBlockingStub(storage),
+        StorageNodeGrpc.newStub(storage), ReceiverGrpc.newStub(channels.createChannel("receiver"))), events, clock, sleeper);
     counter(meters, engine, "splicelab.sender.transfers.started", s -> s.getTransfersStarted());
     counter(meters, engine, "splicelab.sender.transfers.completed", s -> s.getTransfersCompleted());
     counter(meters, engine, "splicelab.sender.transfers.abandoned", s -> s.getTransfersAbandoned());

@@ -2,11 +2,15 @@ package dev.splicelab.sender.domain;
 
 import com.google.protobuf.ByteString;
 import dev.splicelab.proto.Ack;
+import dev.splicelab.proto.AckBurst;
+import dev.splicelab.proto.SegmentBurst;
 import dev.splicelab.proto.LinkProfile;
 import dev.splicelab.proto.ReceiverGrpc;
 import dev.splicelab.proto.Segment;
 import dev.splicelab.proto.TimeWindow;
 import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -15,10 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One emulated connection to the receiver: a real gRPC bidi stream over TCP. Each data segment is
- * serialized at the link's bandwidth, then delayed by latency + jitter (+ the reorder delay for a
- * reordered one), may be dropped (loss, or a partition window), duplicated, or have one bit
- * flipped; each ack comes back after the latency unless a partition is in force. Thread-safe. A
+ * One emulated connection to the receiver: a real gRPC bidi stream over TCP. Each data segment
+ * spends its serialization time on the wire (the NIC schedules it at the link's bandwidth), then
+ * is delayed by latency + jitter (+ the reorder delay for a reordered one), may be dropped (loss,
+ * or a partition window), duplicated, or have one bit flipped; each ack comes back after the latency unless a partition is in force. Thread-safe. A
  * broken stream (the receiver aborts on a MAC failure) is reopened on the next send; segments in
  * flight on it are lost, as on a reset connection.
  */
@@ -36,8 +40,7 @@ public final class EmulatedLink implements AutoCloseable {
   private final Consumer<Ack> onAck;
   private final Runnable onBroken;
   private final long startNanos;
-  private long wireFreeAt;
-  private StreamObserver<Segment> stream;
+  private StreamObserver<SegmentBurst> stream;
 
   public EmulatedLink(ReceiverGrpc.ReceiverStub receiver, LinkProfile profile, RandomGenerator random,
       ScheduledExecutorService timer, Consumer<Ack> onAck, Runnable onBroken, long startNanos) {
@@ -61,46 +64,64 @@ public final class EmulatedLink implements AutoCloseable {
     return false;
   }
 
-  public Fate send(Segment segment) {
+  /**
+   * Puts the segments DMAed together on the link: they arrive together (one burst) after
+   * {@code serializeNanos} (their time on the wire at the link's bandwidth, which the NIC
+   * schedules) plus the latency and one draw of jitter. Each segment may be dropped, have one bit
+   * flipped, arrive a second time, or be held back by the reorder delay (it then arrives in a
+   * later burst). Returns each segment's fate, in order.
+   */
+  public List<Fate> send(List<Segment> burst, long serializeNanos) {
     long now = System.nanoTime();
     if (partitioned(now)) {
-      return Fate.PARTITIONED;
+      return java.util.Collections.nCopies(burst.size(), Fate.PARTITIONED);
     }
+    List<Fate> fates = new ArrayList<>(burst.size());
+    List<Segment> onTime = new ArrayList<>(burst.size());
+    List<Segment> late = new ArrayList<>();
+    List<Segment> twice = new ArrayList<>();
     long delayMicros;
-    boolean duplicate;
-    Segment wire = segment;
     synchronized (this) {
-      if (random.nextDouble() < profile.getLoss()) {
-        return Fate.LOST;
-      }
-      long serialize = 0;
-      if (profile.getBandwidthBytesPerSecond() > 0) {
-        long bytes = segment.getPayload().size() + 64;
-        long txNanos = bytes * 1_000_000_000L / profile.getBandwidthBytesPerSecond();
-        long startTx = Math.max(now, wireFreeAt);
-        wireFreeAt = startTx + txNanos;
-        serialize = (wireFreeAt - now) / 1000;
-      }
-      delayMicros = serialize + profile.getLatencyUs()
-          + (profile.getJitterUs() > 0 ? random.nextLong(profile.getJitterUs() + 1) : 0)
-          + (random.nextDouble() < profile.getReorder() ? profile.getReorderDelayUs() : 0);
-      duplicate = random.nextDouble() < profile.getDuplicate();
-      if (random.nextDouble() < profile.getCorrupt() && !segment.getPayload().isEmpty()) {
-        byte[] bytes = segment.getPayload().toByteArray();
-        int bit = random.nextInt(bytes.length * 8);
-        bytes[bit / 8] ^= (byte) (1 << (bit % 8));
-        wire = segment.toBuilder().setPayload(ByteString.copyFrom(bytes)).build();
+      delayMicros = serializeNanos / 1000 + profile.getLatencyUs()
+          + (profile.getJitterUs() > 0 ? random.nextLong(profile.getJitterUs() + 1) : 0);
+      for (Segment segment : burst) {
+        if (random.nextDouble() < profile.getLoss()) {
+          fates.add(Fate.LOST);
+          continue;
+        }
+        fates.add(Fate.SENT);
+        Segment wire = segment;
+        if (random.nextDouble() < profile.getCorrupt() && !segment.getPayload().isEmpty()) {
+          byte[] bytes = segment.getPayload().toByteArray();
+          int bit = random.nextInt(bytes.length * 8);
+          bytes[bit / 8] ^= (byte) (1 << (bit % 8));
+          wire = segment.toBuilder().setPayload(ByteString.copyFrom(bytes)).build();
+        }
+        (random.nextDouble() < profile.getReorder() ? late : onTime).add(wire);
+        if (random.nextDouble() < profile.getDuplicate()) {
+          twice.add(segment);
+        }
       }
     }
-    Segment out = wire;
-    timer.schedule(() -> write(out), delayMicros, TimeUnit.MICROSECONDS);
-    if (duplicate) {
-      timer.schedule(() -> write(segment), delayMicros + profile.getLatencyUs() / 2 + 1, TimeUnit.MICROSECONDS);
-    }
-    return Fate.SENT;
+    deliver(onTime, delayMicros);
+    deliver(late, delayMicros + profile.getReorderDelayUs());
+    deliver(twice, delayMicros + profile.getLatencyUs() / 2 + 1);
+    return fates;
   }
 
-  private synchronized void write(Segment segment) {
+  private void deliver(List<Segment> segments, long delayMicros) {
+    if (segments.isEmpty()) {
+      return;
+    }
+    SegmentBurst b = SegmentBurst.newBuilder().addAllSegments(segments).build();
+    if (delayMicros <= 0) {
+      write(b); // no delay to emulate: no hand-off to the timer
+    } else {
+      timer.schedule(() -> write(b), delayMicros, TimeUnit.MICROSECONDS);
+    }
+  }
+
+  private synchronized void write(SegmentBurst burst) {
     if (partitioned(System.nanoTime())) {
       return;
     }
@@ -108,12 +129,17 @@ public final class EmulatedLink implements AutoCloseable {
       if (stream == null) {
         stream = receiver.transmit(new StreamObserver<>() {
           @Override
-          public void onNext(Ack ack) {
-            timer.schedule(() -> {
+          public void onNext(AckBurst acks) {
+            Runnable arrive = () -> {
               if (!partitioned(System.nanoTime())) {
-                onAck.accept(ack);
+                acks.getAcksList().forEach(onAck);
               }
-            }, profile.getLatencyUs(), TimeUnit.MICROSECONDS);
+            };
+            if (profile.getLatencyUs() <= 0) {
+              arrive.run();
+            } else {
+              timer.schedule(arrive, profile.getLatencyUs(), TimeUnit.MICROSECONDS);
+            }
           }
 
           @Override
@@ -128,7 +154,7 @@ public final class EmulatedLink implements AutoCloseable {
           }
         });
       }
-      stream.onNext(segment);
+      stream.onNext(burst);
     } catch (RuntimeException e) {
       log.warn("segment write failed: {}", e.toString());
       stream = null;

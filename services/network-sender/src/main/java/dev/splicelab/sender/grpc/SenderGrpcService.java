@@ -58,6 +58,10 @@ public class SenderGrpcService extends NetworkSenderGrpc.NetworkSenderImplBase {
     Args.range("link.reorder", w.getLink().getReorder(), 0.0, 1.0);
     Args.range("link.reorder_delay_us", w.getLink().getReorderDelayUs(), 0, 10_000_000);
     Args.range("link.corrupt", w.getLink().getCorrupt(), 0.0, 1.0);
+    Args.range("arrival_rate_per_second", w.getArrivalRatePerSecond(), 0.0, 1_000_000.0);
+    if (w.getSendBufferBytes() != 0) {
+      Args.range("send_buffer_bytes", w.getSendBufferBytes(), 16 << 10, 1L << 30);
+    }
     for (int i = 0; i < w.getLink().getPartitionsCount(); i++) {
       Args.range("link.partitions[" + i + "].start_ms", w.getLink().getPartitions(i).getStartMs(), 0, 3_600_000);
       Args.range("link.partitions[" + i + "].duration_ms", w.getLink().getPartitions(i).getDurationMs(), 1, 3_600_000);

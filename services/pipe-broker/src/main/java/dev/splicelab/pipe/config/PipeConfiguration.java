@@ -24,13 +24,14 @@ public class PipeConfiguration {
 
   /** Channel "storage": spring.grpc.client.channels.storage.address. */
   @Bean
-  StorageNodeGrpc.StorageNodeBlockingStub storageStub(GrpcChannelFactory channels) {
-    return StorageNodeGrpc.newBlockingStub(channels.createChannel("storage"));
+  io.grpc.ManagedChannel storageChannel(GrpcChannelFactory channels) {
+    return channels.createChannel("storage");
   }
 
   @Bean
-  PipeGrpcService pipeGrpcService(PipeTable pipes, StorageNodeGrpc.StorageNodeBlockingStub storage, EventPublisher events,
+  PipeGrpcService pipeGrpcService(PipeTable pipes, io.grpc.ManagedChannel storageChannel, EventPublisher events,
       Clock clock, MeterRegistry meters) {
-    return new PipeGrpcService(pipes, storage, events, clock, meters);
+    return new PipeGrpcService(pipes, StorageNodeGrpc.newBlockingStub(storageChannel), StorageNodeGrpc.newStub(storageChannel),
+        events, clock, meters);
   }
 }

@@ -16,21 +16,42 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * splice(file -> pipe) and the pipe buffer operations the sender needs. SpliceIn holds the pipe's
- * monitor across the storage call, so pipes fill in call order; different pipes run in parallel.
+ * splice(file -> pipe) and the pipe buffer operations the sender needs, as unary calls and on the
+ * Connect stream (one per sender connection: its pipes close when it ends). SpliceIn holds the
+ * pipe's monitor across the storage call, so pipes fill in call order; different pipes run in
+ * parallel. The storage calls of a Connect stream go on its own storage session.
  */
 public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
 
+  /** The storage node's calls a pipe needs: as unary calls, or on a session stream. */
+  interface Storage {
+    SpliceReadReply spliceRead(SpliceReadRequest r);
+
+    void unpin(UnpinRequest r);
+  }
+
   private final PipeTable pipes;
-  private final StorageNodeGrpc.StorageNodeBlockingStub storage;
+  private final Storage unary;
+  private final StorageNodeGrpc.StorageNodeStub sessions;
   private final EventPublisher events;
   private final Clock clock;
   private final MeterRegistry meters;
 
-  public PipeGrpcService(PipeTable pipes, StorageNodeGrpc.StorageNodeBlockingStub storage, EventPublisher events,
-      Clock clock, MeterRegistry meters) {
+  public PipeGrpcService(PipeTable pipes, StorageNodeGrpc.StorageNodeBlockingStub storage,
+      StorageNodeGrpc.StorageNodeStub sessions, EventPublisher events, Clock clock, MeterRegistry meters) {
     this.pipes = pipes;
-    this.storage = storage;
+    this.unary = new Storage() {
+      @Override
+      public SpliceReadReply spliceRead(SpliceReadRequest r) {
+        return storage.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).spliceRead(r);
+      }
+
+      @Override
+      public void unpin(UnpinRequest r) {
+        storage.withDeadlineAfter(10, java.util.concurrent.TimeUnit.SECONDS).unpin(r);
+      }
+    };
+    this.sessions = sessions;
     this.events = events;
     this.clock = clock;
     this.meters = meters;
@@ -38,16 +59,22 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
 
   @Override
   public void createPipe(CreatePipeRequest r, StreamObserver<PipeReply> out) {
-    Calls.unary(out, () -> {
-      Args.range("capacity", r.getCapacity(), 1, 1024);
-      Pipe p = pipes.create(r.getCapacity());
-      return PipeReply.newBuilder().setPipeId(p.id()).setCapacity(p.capacity()).build();
-    });
+    Calls.unary(out, () -> create(r));
+  }
+
+  PipeReply create(CreatePipeRequest r) {
+    Args.range("capacity", r.getCapacity(), 1, 1024);
+    Pipe p = pipes.create(r.getCapacity());
+    return PipeReply.newBuilder().setPipeId(p.id()).setCapacity(p.capacity()).build();
   }
 
   @Override
   public void spliceIn(SpliceInRequest r, StreamObserver<SpliceInReply> out) {
-    Calls.unary(out, () -> {
+    Calls.unary(out, () -> spliceIn(r, unary));
+  }
+
+  SpliceInReply spliceIn(SpliceInRequest r, Storage storage) {
+    {
       Args.range("offset", r.getOffset(), 0, Long.MAX_VALUE);
       Args.range("length", r.getLength(), 1, 16L << 20);
       Args.require(!r.getTransferId().isBlank(), "transfer_id", "must be non-empty", "''");
@@ -63,32 +90,30 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
             .setContext(r.getContext()).setFileId(r.getFileId()).setOffset(r.getOffset()).setLength(r.getLength())
             .setMode(mode).setMaxBuffers(pipe.free()).build());
         long now = s.getAtNanos() > 0 ? s.getAtNanos() : Clocks.epochNanos(clock);
-        List<FolioRef> refs = new ArrayList<>();
+        List<Long> folios = new ArrayList<>();
         for (SplicePiece piece : s.getPiecesList()) {
-          PipeBuffer.Builder b = PipeBuffer.newBuilder().setFileOffset(piece.getFileOffset()).setLength(piece.getLength())
-              .setTransferId(r.getTransferId()).setSplicedAtNanos(now);
-          if (piece.hasRef()) {
-            b.setRef(piece.getRef());
-            refs.add(piece.getRef());
-          } else {
-            b.setCopy(piece.getCopy());
+          pipe.push(PipeBuffer.newBuilder().setFileOffset(piece.getFileOffset()).setLength(piece.getLength())
+              .setTransferId(r.getTransferId()).setSplicedAtNanos(now).setRef(piece.getRef()).build());
+          long id = piece.getRef().getFolioId();
+          if (folios.size() < 16 && (folios.isEmpty() || folios.get(folios.size() - 1) != id)) {
+            folios.add(id);
           }
-          pipe.push(b.build());
         }
         if (s.getLength() > 0) {
           events.publish(Topics.SPLICES, r.getFileId(), SpliceRecord.newBuilder()
               .setContext(r.getContext()).setTransferId(r.getTransferId()).setFileId(r.getFileId())
               .setOffset(r.getOffset()).setLength(s.getLength()).setVersion(s.getVersion()).setPipeId(pipe.id())
-              .addAllRefs(refs).setCopied(copy).setAtNanos(now).setAttempt(r.getAttempt()).setCookie(s.getCookie()).build());
+              .setPages(s.getPiecesCount()).addAllFolioIds(folios).setCopied(copy).setAtNanos(now)
+              .setAttempt(r.getAttempt()).setCookie(s.getCookie()).setTransmissionsFollow(true).build());
           meters.counter("splicelab.pipe.splices", "strategy", r.getContext().getStrategy().name(),
               "scenario", r.getContext().getScenario()).increment();
           meters.counter("splicelab.pipe.spliced.bytes", "strategy", r.getContext().getStrategy().name(),
               "scenario", r.getContext().getScenario()).increment(s.getLength());
         }
         return SpliceInReply.newBuilder().setLength(s.getLength()).setVersion(s.getVersion())
-            .setBuffers(s.getPiecesCount()).setCookie(s.getCookie()).build();
+            .setBuffers(s.getPiecesCount()).setCookie(s.getCookie()).setBytesCopied(s.getBytesCopied()).setAtNanos(now).build();
       }
-    });
+    }
   }
 
   /** How splice-in takes the data under each strategy. */
@@ -103,25 +128,29 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
 
   @Override
   public void drain(DrainRequest r, StreamObserver<DrainReply> out) {
-    Calls.unary(out, () -> {
-      Args.range("max_bytes", r.getMaxBytes(), 1, Long.MAX_VALUE);
-      Pipe pipe = pipes.get(r.getPipeId());
-      synchronized (pipe) {
-        return DrainReply.newBuilder().addAllBuffers(pipe.drain(r.getMaxBytes())).build();
-      }
-    });
+    Calls.unary(out, () -> drain(r));
+  }
+
+  DrainReply drain(DrainRequest r) {
+    Args.range("max_bytes", r.getMaxBytes(), 1, Long.MAX_VALUE);
+    Pipe pipe = pipes.get(r.getPipeId());
+    synchronized (pipe) {
+      return DrainReply.newBuilder().addAllBuffers(pipe.drain(r.getMaxBytes())).build();
+    }
   }
 
   @Override
   public void closePipe(PipeId r, StreamObserver<PipeReply> out) {
-    Calls.unary(out, () -> {
+    Calls.unary(out, () -> close(r, unary));
+  }
+
+  PipeReply close(PipeId r, Storage storage) {
+    {
       Pipe pipe = pipes.remove(r.getPipeId());
       UnpinRequest.Builder unpin = UnpinRequest.newBuilder();
       synchronized (pipe) {
         for (PipeBuffer b : pipe.drainAll()) {
-          if (b.hasRef()) {
-            Pins.release(unpin, b.getRef());
-          }
+          Pins.release(unpin, b.getRef());
         }
       }
       int released = Pins.count(unpin);
@@ -129,6 +158,77 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
         storage.unpin(unpin.build());
       }
       return PipeReply.newBuilder().setPipeId(pipe.id()).setCapacity(pipe.capacity()).setReleased(released).build();
-    });
+    }
+  }
+
+  /**
+   * One sender connection's stream: its requests in order, its storage calls on its own session,
+   * and its pipes closed (buffers unpinned) when the stream ends, however it ends.
+   */
+  @Override
+  public StreamObserver<PipeRequest> connect(StreamObserver<PipeResponse> out) {
+    dev.splicelab.common.grpc.StorageSession session = new dev.splicelab.common.grpc.StorageSession(sessions);
+    Storage storage = new Storage() {
+      @Override
+      public SpliceReadReply spliceRead(SpliceReadRequest r) {
+        return session.spliceRead(r);
+      }
+
+      @Override
+      public void unpin(UnpinRequest r) {
+        session.unpin(r);
+      }
+    };
+    java.util.Set<Long> owned = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(PipeRequest q) {
+        PipeResponse.Builder b = PipeResponse.newBuilder().setId(q.getId());
+        PipeResponse reply = dev.splicelab.common.grpc.StreamCalls.answer(() -> switch (q.getOpCase()) {
+          case CREATE -> {
+            PipeReply p = create(q.getCreate());
+            owned.add(p.getPipeId());
+            yield b.setCreated(p).build();
+          }
+          case SPLICE_IN -> b.setSpliced(spliceIn(q.getSpliceIn(), storage)).build();
+          case DRAIN -> b.setDrained(drain(q.getDrain())).build();
+          case CLOSE -> {
+            PipeReply p = close(q.getClose(), storage);
+            owned.remove(p.getPipeId());
+            yield b.setClosed(p).build();
+          }
+          default -> throw new IllegalArgumentException("op: must be create, splice_in, drain or close, got none");
+        }, f -> PipeResponse.newBuilder().setId(q.getId()).setFailure(f).build());
+        synchronized (out) {
+          out.onNext(reply);
+        }
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        end();
+      }
+
+      @Override
+      public void onCompleted() {
+        end();
+        synchronized (out) {
+          out.onCompleted();
+        }
+      }
+
+      /** The connection is gone: its pipes close, as a process's pipes do when it exits. */
+      private void end() {
+        for (Long id : List.copyOf(owned)) {
+          try {
+            close(PipeId.newBuilder().setPipeId(id).build(), unary);
+          } catch (RuntimeException e) {
+            // already closed, or the storage node is gone with the pins
+          }
+        }
+        owned.clear();
+        session.close();
+      }
+    };
   }
 }

@@ -29,11 +29,14 @@ public class StorageConfiguration {
   @Bean(destroyMethod = "close")
   PageCache pageCache(StorageProperties p, Clock clock, Sleeper sleeper, EventPublisher events, MeterRegistry meters) {
     PageCache cache = new PageCache(
-        new PageCache.Config(p.dataDir(), p.maxFileSize(), p.deviceLatencyMicros(), p.readaheadBytes()),
+        new PageCache.Config(p.dataDir(), p.maxFileSize(), p.deviceLatencyMicros(), p.readaheadBytes(), p.arenaPath(),
+            arenaBytes(p)),
         clock, sleeper, r -> events.publish(Topics.MUTATIONS, r.getFileId(), r));
     Gauge.builder("splicelab.storage.pinned.bytes", cache, PageCache::pinnedBytes).baseUnit("bytes").register(meters);
     Gauge.builder("splicelab.storage.cached.bytes", cache, PageCache::cachedBytes).baseUnit("bytes").register(meters);
     Gauge.builder("splicelab.storage.live.folios", cache, PageCache::liveFolios).register(meters);
+    Gauge.builder("splicelab.storage.memory.used.bytes", cache, c -> c.memory().used() * 4096.0).baseUnit("bytes")
+        .description("Page frames of the arena in use (folios alive and copies held), bytes").register(meters);
     FunctionCounter.builder("splicelab.storage.copied.bytes", cache, PageCache::bytesCopied).baseUnit("bytes").register(meters);
     // Registered now so the series exists before the first stall; fed where the stall histogram is.
     Timer stalls = Timer.builder("splicelab.storage.writer.stall")
@@ -44,7 +47,37 @@ public class StorageConfiguration {
     return cache;
   }
 
-  /** The flusher: writes dirty folios back every writeback interval. */
+  /**
+   * The arena's size: as configured, but no more than 80% of what its filesystem has free (a store
+   * into a frame the filesystem cannot back would kill the node with SIGBUS), and never less than
+   * twice the largest file.
+   */
+  static long arenaBytes(StorageProperties p) {
+    long want = p.arenaBytes();
+    try {
+      java.nio.file.Path dir = p.arenaPath().toAbsolutePath().getParent();
+      java.nio.file.Files.createDirectories(dir);
+      long usable = java.nio.file.Files.getFileStore(dir).getUsableSpace();
+      long fit = usable / 10 * 8;
+      if (fit < want) {
+        if (fit < 2 * p.maxFileSize()) {
+          throw new IllegalStateException("splicelab.storage.arena-path: " + dir + " has only " + (usable >> 20)
+              + " MiB free, too little for an arena holding two files of splicelab.storage.max-file-size ("
+              + (p.maxFileSize() >> 20) + " MiB)");
+        }
+        log.warn("arena {} shrunk to {} MiB: its filesystem has {} MiB free", p.arenaPath(), fit >> 20, usable >> 20);
+        return fit;
+      }
+    } catch (java.io.IOException e) {
+      log.warn("cannot tell the free space for the arena {}: {}", p.arenaPath(), e.toString());
+    }
+    return want;
+  }
+
+  /**
+   * The flusher: writes each file's dirty folios back once per writeback interval (times the
+   * file's time scale), checking ten times per interval.
+   */
   @Bean(destroyMethod = "shutdownNow")
   ScheduledExecutorService flusher(PageCache cache, StorageProperties p) {
     ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -54,11 +87,11 @@ public class StorageConfiguration {
     });
     s.scheduleWithFixedDelay(() -> {
       try {
-        cache.writeBackAll();
+        cache.writeBackDue(p.writebackIntervalMillis() * 1_000_000L);
       } catch (RuntimeException e) {
         log.warn("writeback pass failed: {}", e.toString());
       }
-    }, p.writebackIntervalMillis(), p.writebackIntervalMillis(), TimeUnit.MILLISECONDS);
+    }, p.writebackIntervalMillis() / 10, p.writebackIntervalMillis() / 10, TimeUnit.MILLISECONDS);
     return s;
   }
 

@@ -39,32 +39,47 @@ public final class BlockDevice implements AutoCloseable {
   }
 
   public void read(long offset, byte[] dst, int dstPos, int length) {
+    read(offset, new ByteBuffer[] {ByteBuffer.wrap(dst, dstPos, length)});
+  }
+
+  public void write(long offset, byte[] src, int srcPos, int length) {
+    write(offset, new ByteBuffer[] {ByteBuffer.wrap(src, srcPos, length)});
+  }
+
+  /**
+   * One I/O filling consecutive buffers (each to its limit) from the device at {@code offset}, as a
+   * folio's pages are read together; zeros past the device's end.
+   */
+  public void read(long offset, ByteBuffer... dsts) {
     sleeper.sleepMicros(latencyMicros);
-    ByteBuffer buf = ByteBuffer.wrap(dst, dstPos, length);
     try {
       long pos = offset;
-      while (buf.hasRemaining()) {
-        int n = channel.read(buf, pos);
-        if (n < 0) {
-          while (buf.hasRemaining()) {
-            buf.put((byte) 0);
+      for (ByteBuffer dst : dsts) {
+        while (dst.hasRemaining()) {
+          int n = channel.read(dst, pos);
+          if (n < 0) {
+            while (dst.hasRemaining()) {
+              dst.put((byte) 0);
+            }
+            break;
           }
-          break;
+          pos += n;
         }
-        pos += n;
       }
     } catch (IOException e) {
       throw new UncheckedIOException("read of " + path + " at " + offset + " failed", e);
     }
   }
 
-  public void write(long offset, byte[] src, int srcPos, int length) {
+  /** One I/O writing consecutive buffers (each to its limit) to the device at {@code offset}. */
+  public void write(long offset, ByteBuffer... srcs) {
     sleeper.sleepMicros(latencyMicros);
-    ByteBuffer buf = ByteBuffer.wrap(src, srcPos, length);
     try {
       long pos = offset;
-      while (buf.hasRemaining()) {
-        pos += channel.write(buf, pos);
+      for (ByteBuffer buf : srcs) {
+        while (buf.hasRemaining()) {
+          pos += channel.write(buf, pos);
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("write of " + path + " at " + offset + " failed", e);

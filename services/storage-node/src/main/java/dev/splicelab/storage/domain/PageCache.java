@@ -41,8 +41,18 @@ import java.util.function.LongConsumer;
  */
 public final class PageCache implements AutoCloseable {
 
-  /** Node configuration. readaheadBytes is the read-ahead window (it bounds the folio order a miss grows to). */
-  public record Config(Path dataDir, long maxFileSize, long deviceLatencyMicros, int readaheadBytes) {}
+  /**
+   * Node configuration. readaheadBytes is the read-ahead window (it bounds the folio order a miss
+   * grows to); arenaPath is the file of page frames that holds every folio's bytes (shared memory:
+   * best on a tmpfs such as /dev/shm), with room for arenaBytes of frames.
+   */
+  public record Config(Path dataDir, long maxFileSize, long deviceLatencyMicros, int readaheadBytes, Path arenaPath,
+      long arenaBytes) {
+    /** An arena of 256 MiB in the data directory (tests). */
+    public Config(Path dataDir, long maxFileSize, long deviceLatencyMicros, int readaheadBytes) {
+      this(dataDir, maxFileSize, deviceLatencyMicros, readaheadBytes, dataDir.resolve("arena.mem"), 256L << 20);
+    }
+  }
 
   /** Result of one mutation. */
   public record Applied(long version, long size, int foliosRemoved, long bytesZeroedInPlace, long stallMicros,
@@ -69,8 +79,8 @@ public final class PageCache implements AutoCloseable {
       long stalls, long stallP50, long stallP90, long stallP99, long stallP999, long stallMax, long stableTimeoutsFailed,
       long stableTimeoutsLetThrough, long pinnedBytes) {}
 
-  /** One piece of a splice: a pinned page-sized slice of a folio, or a copy of its bytes. */
-  public record Piece(long fileOffset, int length, FolioRef ref, byte[] copy) {}
+  /** One piece of a splice: a pinned page-sized slice of a folio, or of the anonymous page holding its copy. */
+  public record Piece(long fileOffset, int length, FolioRef ref) {}
 
   public record Spliced(long version, long length, List<Piece> pieces, long bytesCopied, long atNanos, long cookie) {}
 
@@ -83,6 +93,7 @@ public final class PageCache implements AutoCloseable {
   private static final long SEND_WAIT_MICROS = 30_000_000;
 
   private final Config config;
+  private final PhysicalMemory memory;
   private final Clock clock;
   private final Sleeper sleeper;
   private final Consumer<MutationRecord> mutationListener;
@@ -106,6 +117,12 @@ public final class PageCache implements AutoCloseable {
     /** The model's i_version: bumped as Linux does (not by silent stores to writable mappings). */
     long cookie;
     StablePolicy stablePolicy = StablePolicy.DEFAULT;
+    /** Slot of the arena's cookie table mirroring {@link #cookie} for peers. */
+    int cookieSlot = -1;
+    /** Multiplies the writeback period (the scenario's time_scale). */
+    double timeScale = 1;
+    /** When the flusher last wrote the file back, epoch nanos (injected clock). */
+    long lastWriteback;
     /** Sends in flight (COMPLETION_AFTER_SNAPSHOT): id -> {offset, end}. */
     final Map<String, long[]> sends = new HashMap<>();
     long bytesCopied;
@@ -130,6 +147,7 @@ public final class PageCache implements AutoCloseable {
 
   public PageCache(Config config, Clock clock, Sleeper sleeper, Consumer<MutationRecord> mutationListener) {
     this.config = config;
+    this.memory = PhysicalMemory.create(config.arenaPath(), config.arenaBytes());
     this.clock = clock;
     this.sleeper = sleeper;
     this.mutationListener = mutationListener;
@@ -160,28 +178,33 @@ public final class PageCache implements AutoCloseable {
   }
 
   public Applied create(RunContext ctx, int fileId, long size, FsProfile profile, StablePolicy stablePolicy) {
-    CachedFile old = files.get(fileId);
+    return create(ctx, fileId, size, profile, stablePolicy, 1);
+  }
+
+  /**
+   * Creates the file; {@code timeScale} multiplies the node's time constants for it (the device's
+   * latency and the writeback period), as the scenario's time_scale does every other one.
+   */
+  public Applied create(RunContext ctx, int fileId, long size, FsProfile profile, StablePolicy stablePolicy,
+      double timeScale) {
+    CachedFile old = files.remove(fileId);
     if (old != null) {
-      old.lock.lock();
-      try {
-        for (Folio f : new ArrayList<>(old.mapping.values())) {
-          removeFromMapping(old, f);
-        }
-        old.device.close();
-      } finally {
-        old.lock.unlock();
-      }
+      drop(old);
     }
     BlockDevice device = new BlockDevice(config.dataDir().resolve("file-" + fileId + ".img"),
-        config.deviceLatencyMicros(), sleeper);
+        Math.round(config.deviceLatencyMicros() * timeScale), sleeper);
     CachedFile f = new CachedFile(fileId, profile, device);
     f.lock.lock();
     try {
       files.put(fileId, f);
       f.size = size;
       f.version = 1;
+      f.cookieSlot = memory.allocateCookieSlot();
       f.cookie = 1;
+      memory.arena().publishCookie(f.cookieSlot, f.cookie);
       f.stablePolicy = stablePolicy;
+      f.timeScale = timeScale;
+      f.lastWriteback = Clocks.epochNanos(clock);
       Applied a = new Applied(1, size, 0, 0);
       publish(ctx, f, MutationKind.CREATE, 0, size, 0, a, true, false, false);
       return a;
@@ -214,8 +237,8 @@ public final class PageCache implements AutoCloseable {
       boolean mmap = kind == MutationKind.MMAP_STORE;
       boolean faulted = false;
       int copied = 0;
-      long pos = offset;
-      while (pos < end) {
+      List<Folio> touched = new ArrayList<>();
+      for (long pos = offset; pos < end; ) {
         Folio folio = folioAt(f, pos);
         if (folio == null) {
           // a write sizes its folio from its length; a store through a mapping faults it in (read-ahead)
@@ -231,23 +254,27 @@ public final class PageCache implements AutoCloseable {
           folio = copyOnWrite(f, folio);
           copied++;
         }
+        touched.add(folio);
+        pos = folio.end();
+      }
+      boolean bump = !mmap || faulted;
+      if (bump) {
+        bumpCookie(f); // before any byte changes: a peer confirming against the cookie reads no byte of this write
+      } else {
+        f.silentStores++;
+      }
+      for (Folio folio : touched) {
         folio.writeProtected = false;
         if (mmap) {
           folio.mappedWritable = true;
         }
-        int n = (int) (Math.min(end, folio.end()) - pos);
-        System.arraycopy(data, (int) (pos - offset), folio.data, (int) (pos - folio.fileOffset), n);
+        long from = Math.max(offset, folio.fileOffset);
+        int n = (int) (Math.min(end, folio.end()) - from);
+        folio.write((int) (from - folio.fileOffset), data, (int) (from - offset), n);
         folio.dirty = true;
         folio.generation++;
-        pos += n;
       }
       f.size = Math.max(f.size, end);
-      boolean bump = !mmap || faulted;
-      if (bump) {
-        bumpCookie(f);
-      } else {
-        f.silentStores++;
-      }
       Applied a = new Applied(++f.version, f.size, 0, 0, w.micros, copied);
       publish(ctx, f, kind, offset, data.length, opId, a, bump, honorsSends, w.timedOut);
       return a;
@@ -270,6 +297,7 @@ public final class PageCache implements AutoCloseable {
       int removed = 0;
       int copied = 0;
       long zeroed = 0;
+      bumpCookie(f);
       for (Folio folio : overlapping(f, offset, end)) {
         if (folio.fileOffset >= offset && folio.end() <= end) {
           removeFromMapping(f, folio);
@@ -285,7 +313,6 @@ public final class PageCache implements AutoCloseable {
       if (offset < f.size) {
         f.device.zero(offset, Math.min(end, f.size) - offset);
       }
-      bumpCookie(f);
       Applied a = new Applied(++f.version, f.size, removed, zeroed, w.micros, copied);
       publish(ctx, f, MutationKind.PUNCH_HOLE, offset, length, opId, a, true, honorsSends, w.timedOut);
       return a;
@@ -307,6 +334,7 @@ public final class PageCache implements AutoCloseable {
       int removed = 0;
       int copied = 0;
       long zeroed = 0;
+      bumpCookie(f);
       if (newSize < f.size) {
         for (Folio folio : overlapping(f, newSize, Long.MAX_VALUE)) {
           if (folio.fileOffset >= newSize) {
@@ -323,7 +351,6 @@ public final class PageCache implements AutoCloseable {
         f.device.truncate(newSize);
       }
       f.size = newSize;
-      bumpCookie(f);
       Applied a = new Applied(++f.version, f.size, removed, zeroed, w.micros, copied);
       publish(ctx, f, MutationKind.TRUNCATE, newSize, 0, opId, a, true, honorsSends, w.timedOut);
       return a;
@@ -351,6 +378,7 @@ public final class PageCache implements AutoCloseable {
     f.lock.lock();
     try {
       Wait w = awaitWritable(f, offset, end, honorsSends);
+      bumpCookie(f);
       List<Folio> hit = overlapping(f, offset, end);
       for (Folio folio : hit) {
         writeBack(f, folio);
@@ -360,7 +388,6 @@ public final class PageCache implements AutoCloseable {
         removeFromMapping(f, folio);
       }
       f.size = Math.max(f.size, end);
-      bumpCookie(f);
       Applied a = new Applied(++f.version, f.size, hit.size(), 0, w.micros, 0);
       publish(ctx, f, MutationKind.DIRECT_WRITE, offset, data.length, opId, a, true, honorsSends, w.timedOut);
       return a;
@@ -384,7 +411,7 @@ public final class PageCache implements AutoCloseable {
       while (pos < end) {
         Folio folio = folioAtOrPageIn(f, pos, end);
         int n = (int) (Math.min(end, folio.end()) - pos);
-        System.arraycopy(folio.data, (int) (pos - folio.fileOffset), out, (int) (pos - offset), n);
+        folio.read((int) (pos - folio.fileOffset), out, (int) (pos - offset), n);
         pos += n;
       }
       return new ReadResult(out, f.version);
@@ -418,8 +445,17 @@ public final class PageCache implements AutoCloseable {
         int n = (int) (pieceEnd - pos);
         int inFolio = (int) (pos - folio.fileOffset);
         if (copy) {
-          byte[] bytes = Arrays.copyOfRange(folio.data, inFolio, inFolio + n);
-          pieces.add(new Piece(pos, n, null, bytes));
+          // a fresh page outside every mapping holds the copy, at the same offset in its page
+          Folio page = new Folio(folioIds.incrementAndGet(), f.id, pageStart(pos), memory.allocate(1), memory.arena(), true);
+          byte[] bytes = new byte[n];
+          folio.read(inFolio, bytes, 0, n);
+          int inPage = inFolio % Folio.PAGE;
+          page.write(inPage, bytes, 0, n);
+          page.pins = 1;
+          live.put(page.id, page);
+          pieces.add(new Piece(pos, n, FolioRef.newBuilder().setFolioId(page.id).setOffsetInFolio(inPage).setLength(n)
+              .setFileOffset(pos).setFolioSize(Folio.PAGE).setCookie(f.cookie).setPfn(page.frames[0]).setAnonymous(true)
+              .build()));
           copied += n;
         } else {
           folio.pins++;
@@ -437,7 +473,7 @@ public final class PageCache implements AutoCloseable {
           }
           pieces.add(new Piece(pos, n, FolioRef.newBuilder().setFolioId(folio.id).setOffsetInFolio(inFolio)
               .setLength(n).setFileOffset(pos).setFolioSize(folio.size()).setGeneration(folio.generation)
-              .setPrivatePin(priv).setStableHold(stable).setCookie(f.cookie).build(), null));
+              .setPrivatePin(priv).setStableHold(stable).setCookie(f.cookie).setPfn(folio.frameAt(inFolio)).build()));
         }
         pos = pieceEnd;
       }
@@ -497,9 +533,9 @@ public final class PageCache implements AutoCloseable {
         throw new IllegalArgumentException("slices: offset_in_folio + length must lie within the folio's "
             + folio.size() + " bytes, got offset " + s.getOffsetInFolio() + " length " + s.getLength());
       }
-      System.arraycopy(folio.data, s.getOffsetInFolio(), out, pos, s.getLength());
+      folio.read(s.getOffsetInFolio(), out, pos, s.getLength());
       pos += s.getLength();
-      if (!folio.inMapping) {
+      if (!folio.inMapping && !folio.anonymous) {
         outOfMapping++;
       }
     }
@@ -527,7 +563,7 @@ public final class PageCache implements AutoCloseable {
       if (folio == null) {
         throw new IllegalStateException("folio_id " + id + " is not alive (already released?)");
       }
-      CachedFile f = files.get(folio.fileId);
+      CachedFile f = folio.anonymous ? null : files.get(folio.fileId);
       ReentrantLock lock = f != null ? f.lock : null;
       if (lock != null) {
         lock.lock();
@@ -538,9 +574,11 @@ public final class PageCache implements AutoCloseable {
             throw new IllegalStateException("folio_id " + id + " has no pin to drop");
           }
           folio.pins--;
-          pinnedPages.decrementAndGet();
-          if (f != null) {
-            f.pinnedPages--;
+          if (!folio.anonymous) {
+            pinnedPages.decrementAndGet();
+            if (f != null) {
+              f.pinnedPages--;
+            }
           }
           if (entry[1] == 1 && folio.privatePins > 0) {
             folio.privatePins--;
@@ -552,7 +590,7 @@ public final class PageCache implements AutoCloseable {
             }
           }
           if (folio.pins == 0 && !folio.inMapping) {
-            live.remove(folio.id);
+            free(folio);
             freed++;
           }
         }
@@ -589,12 +627,26 @@ public final class PageCache implements AutoCloseable {
     }
   }
 
-  /** Writes every dirty folio of every file to its device (the flusher thread's pass). */
+  /** Writes every dirty folio of every file to its device. */
   public int writeBackAll() {
+    return writeBackDue(Long.MAX_VALUE);
+  }
+
+  /**
+   * The flusher's pass: writes back every dirty folio of each file whose writeback period
+   * ({@code periodNanos} times the file's time scale) has passed since its last writeback.
+   * Returns the folios written.
+   */
+  public int writeBackDue(long periodNanos) {
     int n = 0;
+    long now = Clocks.epochNanos(clock);
     for (CachedFile f : files.values()) {
       f.lock.lock();
       try {
+        if (periodNanos != Long.MAX_VALUE && now - f.lastWriteback < periodNanos * f.timeScale) {
+          continue;
+        }
+        f.lastWriteback = now;
         for (Folio folio : f.mapping.values()) {
           if (folio.dirty) {
             writeBack(f, folio);
@@ -618,7 +670,7 @@ public final class PageCache implements AutoCloseable {
       }
       int orphans = 0;
       for (Folio folio : live.values()) {
-        if (folio.fileId == fileId && !folio.inMapping) {
+        if (folio.fileId == fileId && !folio.inMapping && !folio.anonymous) {
           orphans++;
         }
       }
@@ -655,11 +707,71 @@ public final class PageCache implements AutoCloseable {
     return live.size();
   }
 
+  /**
+   * Drops a file: its folios leave the mapping (pinned ones stay alive for their holders), its
+   * device is deleted and its cookie slot freed. Returns {dropped, still pinned}.
+   */
+  public int[] delete(int fileId) {
+    CachedFile f = files.get(fileId);
+    if (f == null) {
+      throw new IllegalArgumentException("file_id: unknown file " + fileId);
+    }
+    f.lock.lock();
+    try {
+      if (!f.sends.isEmpty()) {
+        throw new IllegalStateException("file_id: file " + fileId + " has " + f.sends.size() + " sends in flight");
+      }
+      files.remove(fileId);
+    } finally {
+      f.lock.unlock();
+    }
+    return drop(f);
+  }
+
+  /** Empties a file that left the table: mapping, device, cookie slot. Returns {dropped, still pinned}. */
+  private int[] drop(CachedFile f) {
+    f.lock.lock();
+    try {
+      int dropped = 0;
+      int pinned = 0;
+      for (Folio folio : new ArrayList<>(f.mapping.values())) {
+        dropped++;
+        if (folio.pins > 0) {
+          pinned++;
+        }
+        removeFromMapping(f, folio);
+      }
+      f.device.close();
+      memory.releaseCookieSlot(f.cookieSlot);
+      f.released.signalAll();
+      return new int[] {dropped, pinned};
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
+  /** The node's physical memory (its arena of page frames). */
+  public PhysicalMemory memory() {
+    return memory;
+  }
+
+  /** The arena slot of a file's cookie. */
+  public int cookieSlot(int fileId) {
+    CachedFile f = file(fileId);
+    f.lock.lock();
+    try {
+      return f.cookieSlot;
+    } finally {
+      f.lock.unlock();
+    }
+  }
+
   @Override
   public void close() {
     for (CachedFile f : files.values()) {
       f.device.close();
     }
+    memory.close();
   }
 
   // ---------------------------------------------------------------- mechanism
@@ -752,8 +864,13 @@ public final class PageCache implements AutoCloseable {
         order--;
       }
     }
-    Folio folio = new Folio(folioIds.incrementAndGet(), f.id, page * Folio.PAGE, Folio.PAGE << order);
-    f.device.read(folio.fileOffset, folio.data, 0, folio.size());
+    Folio folio = new Folio(folioIds.incrementAndGet(), f.id, page * Folio.PAGE, memory.allocate(1 << order), memory.arena(),
+        false);
+    java.nio.ByteBuffer[] pages = new java.nio.ByteBuffer[folio.frames.length];
+    for (int i = 0; i < pages.length; i++) {
+      pages[i] = folio.page(i);
+    }
+    f.device.read(folio.fileOffset, pages);
     f.mapping.put(folio.fileOffset, folio);
     live.put(folio.id, folio);
     return folio;
@@ -771,8 +888,15 @@ public final class PageCache implements AutoCloseable {
     synchronized (folio) {
       folio.inMapping = false;
       if (folio.pins == 0) {
-        live.remove(folio.id);
+        free(folio);
       }
+    }
+  }
+
+  /** A folio that is out of the mapping and has lost its last pin: its frames go back to memory. */
+  private void free(Folio folio) {
+    if (live.remove(folio.id) != null) {
+      memory.release(folio.frames);
     }
   }
 
@@ -780,7 +904,7 @@ public final class PageCache implements AutoCloseable {
     if (end <= start) {
       return 0;
     }
-    Arrays.fill(folio.data, (int) (start - folio.fileOffset), (int) (end - folio.fileOffset), (byte) 0);
+    folio.zero((int) (start - folio.fileOffset), (int) (end - folio.fileOffset));
     folio.generation++;
     return end - start;
   }
@@ -791,7 +915,12 @@ public final class PageCache implements AutoCloseable {
     }
     long end = Math.min(folio.end(), f.size);
     if (end > folio.fileOffset) {
-      f.device.write(folio.fileOffset, folio.data, 0, (int) (end - folio.fileOffset));
+      int bytes = (int) (end - folio.fileOffset);
+      java.nio.ByteBuffer[] pages = new java.nio.ByteBuffer[(bytes + Folio.PAGE - 1) / Folio.PAGE];
+      for (int i = 0; i < pages.length; i++) {
+        pages[i] = folio.page(i).limit(Math.min(Folio.PAGE, bytes - i * Folio.PAGE));
+      }
+      f.device.write(folio.fileOffset, pages);
     }
     folio.dirty = false;
     folio.mappedWritable = false; // page_mkclean: the next store through a mapping faults again
@@ -900,8 +1029,9 @@ public final class PageCache implements AutoCloseable {
 
   /** Puts a copy of a privately pinned folio into the mapping; the pinned original leaves it. */
   private Folio copyOnWrite(CachedFile f, Folio old) {
-    Folio copy = new Folio(folioIds.incrementAndGet(), f.id, old.fileOffset, old.size());
-    System.arraycopy(old.data, 0, copy.data, 0, old.size());
+    Folio copy = new Folio(folioIds.incrementAndGet(), f.id, old.fileOffset, memory.allocate(old.frames.length), memory.arena(),
+        false);
+    copy.copyFrom(old);
     copy.dirty = old.dirty;
     copy.generation = old.generation;
     removeFromMapping(f, old);
@@ -913,9 +1043,11 @@ public final class PageCache implements AutoCloseable {
     return copy;
   }
 
-  private static void bumpCookie(CachedFile f) {
+  /** i_version++: stored in the arena's cookie table too, before the caller changes any byte. */
+  private void bumpCookie(CachedFile f) {
     f.cookie++;
     f.cookieBumps++;
+    memory.arena().publishCookie(f.cookieSlot, f.cookie);
   }
 
   /** STABLE_PAGES: takes (begin) or releases one hold per id. Returns folios held node-wide. */
@@ -985,7 +1117,7 @@ public final class PageCache implements AutoCloseable {
     Map<Integer, Integer> m = new HashMap<>();
     Collection<Folio> all = live.values();
     for (Folio folio : all) {
-      if (folio.pins > 0) {
+      if (folio.pins > 0 && !folio.anonymous) {
         m.merge(folio.fileId, 1, Integer::sum);
       }
     }

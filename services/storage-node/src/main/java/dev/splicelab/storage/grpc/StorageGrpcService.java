@@ -42,7 +42,8 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
           "must be FAIL_WRITER or LET_THROUGH", r.getStableTimeoutPolicyValue());
       PageCache.StablePolicy policy = new PageCache.StablePolicy(waitMs == 0 ? 200_000 : waitMs * 1000,
           r.getStableTimeoutPolicy() != StableTimeoutPolicy.LET_THROUGH);
-      return reply(cache.create(r.getContext(), r.getFileId(), r.getSize(), r.getProfile(), policy));
+      double scale = r.getTimeScale() == 0 ? 1 : Args.range("time_scale", r.getTimeScale(), 0.25, 64);
+      return reply(cache.create(r.getContext(), r.getFileId(), r.getSize(), r.getProfile(), policy, scale));
     });
   }
 
@@ -120,7 +121,11 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
 
   @Override
   public void spliceRead(SpliceReadRequest r, StreamObserver<SpliceReadReply> out) {
-    Calls.unary(out, () -> {
+    Calls.unary(out, () -> spliceRead(r));
+  }
+
+  SpliceReadReply spliceRead(SpliceReadRequest r) {
+    {
       checkFile(r.getFileId());
       Args.range("offset", r.getOffset(), 0, cache.maxFileSize() - 1);
       Args.range("length", r.getLength(), 1, MAX_SPLICE);
@@ -136,16 +141,10 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
       SpliceReadReply.Builder b = SpliceReadReply.newBuilder().setVersion(s.version()).setLength(s.length())
           .setBytesCopied(s.bytesCopied()).setAtNanos(s.atNanos()).setCookie(s.cookie());
       for (PageCache.Piece p : s.pieces()) {
-        SplicePiece.Builder pb = SplicePiece.newBuilder().setFileOffset(p.fileOffset()).setLength(p.length());
-        if (p.ref() != null) {
-          pb.setRef(p.ref());
-        } else {
-          pb.setCopy(ByteString.copyFrom(p.copy()));
-        }
-        b.addPieces(pb);
+        b.addPieces(SplicePiece.newBuilder().setFileOffset(p.fileOffset()).setLength(p.length()).setRef(p.ref()));
       }
       return b.build();
-    });
+    }
   }
 
   @Override
@@ -167,31 +166,93 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
   }
 
   @Override
+  public void arena(ArenaRequest r, StreamObserver<ArenaReply> out) {
+    Calls.unary(out, () -> {
+      dev.splicelab.common.arena.Arena a = cache.memory().arena();
+      return ArenaReply.newBuilder().setPath(a.path().toString()).setToken(a.token()).setFrames(a.frames())
+          .setFileBytes(a.fileBytes()).setFramesUsed(cache.memory().used()).build();
+    });
+  }
+
+  @Override
+  public void deleteFile(StatRequest r, StreamObserver<DeleteFileReply> out) {
+    Calls.unary(out, () -> {
+      checkFile(r.getFileId());
+      int[] d = cache.delete(r.getFileId());
+      return DeleteFileReply.newBuilder().setFoliosDropped(d[0]).setFoliosStillPinned(d[1]).build();
+    });
+  }
+
+  @Override
   public void unpin(UnpinRequest r, StreamObserver<UnpinReply> out) {
-    Calls.unary(out, () -> UnpinReply.newBuilder()
-        .setFoliosFreed(cache.unpin(r.getFolioIdsList(), r.getPrivateFolioIdsList(), r.getStableFolioIdsList())).build());
+    Calls.unary(out, () -> unpin(r));
+  }
+
+  UnpinReply unpin(UnpinRequest r) {
+    return UnpinReply.newBuilder()
+        .setFoliosFreed(cache.unpin(r.getFolioIdsList(), r.getPrivateFolioIdsList(), r.getStableFolioIdsList())).build();
   }
 
   @Override
   public void stableHold(StableHoldRequest r, StreamObserver<StableHoldReply> out) {
-    Calls.unary(out, () -> {
-      Args.range("folio_ids", r.getFolioIdsCount(), 1, 65536);
-      return StableHoldReply.newBuilder().setHeldFolios(cache.stableHold(r.getFolioIdsList(), r.getBegin())).build();
-    });
+    Calls.unary(out, () -> stableHold(r));
+  }
+
+  StableHoldReply stableHold(StableHoldRequest r) {
+    Args.range("folio_ids", r.getFolioIdsCount(), 1, 65536);
+    return StableHoldReply.newBuilder().setHeldFolios(cache.stableHold(r.getFolioIdsList(), r.getBegin())).build();
   }
 
   @Override
   public void sendRange(SendRangeRequest r, StreamObserver<SendRangeReply> out) {
-    Calls.unary(out, () -> {
-      Args.require(!r.getSendId().isBlank(), "send_id", "must be non-empty", "''");
-      if (r.getBegin()) {
-        checkRange(r.getFileId(), r.getOffset(), r.getLength());
-      } else {
-        checkFile(r.getFileId());
+    Calls.unary(out, () -> sendRange(r));
+  }
+
+  SendRangeReply sendRange(SendRangeRequest r) {
+    Args.require(!r.getSendId().isBlank(), "send_id", "must be non-empty", "''");
+    if (r.getBegin()) {
+      checkRange(r.getFileId(), r.getOffset(), r.getLength());
+    } else {
+      checkFile(r.getFileId());
+    }
+    return SendRangeReply.newBuilder().setInFlight(cache.sendRange(r.getFileId(), r.getSendId(), r.getOffset(), r.getLength(),
+        r.getBegin())).build();
+  }
+
+  /**
+   * The control calls on one stream, answered in order. A request with no operation is a Failure
+   * naming the field; the stream itself never fails for one request.
+   */
+  @Override
+  public StreamObserver<StorageRequest> session(StreamObserver<StorageResponse> out) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(StorageRequest q) {
+        StorageResponse.Builder b = StorageResponse.newBuilder().setId(q.getId());
+        StorageResponse reply = dev.splicelab.common.grpc.StreamCalls.answer(() -> switch (q.getOpCase()) {
+          case SPLICE_READ -> b.setSpliced(spliceRead(q.getSpliceRead())).build();
+          case UNPIN -> b.setUnpinned(unpin(q.getUnpin())).build();
+          case STABLE_HOLD -> b.setHeld(stableHold(q.getStableHold())).build();
+          case SEND_RANGE -> b.setSent(sendRange(q.getSendRange())).build();
+          default -> throw new IllegalArgumentException("op: must be splice_read, unpin, stable_hold or send_range, got none");
+        }, f -> StorageResponse.newBuilder().setId(q.getId()).setFailure(f).build());
+        synchronized (out) {
+          out.onNext(reply);
+        }
       }
-      return SendRangeReply.newBuilder().setInFlight(cache.sendRange(r.getFileId(), r.getSendId(), r.getOffset(), r.getLength(),
-          r.getBegin())).build();
-    });
+
+      @Override
+      public void onError(Throwable t) {
+        // the peer went away; what it held it releases by unpinning (or its pipes do)
+      }
+
+      @Override
+      public void onCompleted() {
+        synchronized (out) {
+          out.onCompleted();
+        }
+      }
+    };
   }
 
   @Override
@@ -218,7 +279,8 @@ public class StorageGrpcService extends StorageNodeGrpc.StorageNodeImplBase {
             .setPins(v.pins()).setDirty(v.dirty()).setGeneration(v.generation()).build());
       }
       return StatReply.newBuilder().setSize(s.size()).setVersion(s.version()).setProfile(s.profile())
-          .addAllFolios(folios).setOrphanFolios(s.orphans()).setPinnedBytes(s.pinnedBytes()).build();
+          .addAllFolios(folios).setOrphanFolios(s.orphans()).setPinnedBytes(s.pinnedBytes())
+          .setCookieSlot(cache.cookieSlot(r.getFileId())).build();
     });
   }
 
