@@ -92,7 +92,7 @@ public final class Testbed implements Runnable {
 
     @Option(names = "--warmup", defaultValue = "auto", paramLabel = "auto|SECONDS",
         description = "Unmeasured load before the first cell, so no cell is measured while the JVMs are still compiling "
-            + "their hot paths: auto (until the transfer rate settles, 15 s to 120 s) or a number of seconds, 0 to 600 "
+            + "their hot paths: auto (until the JIT and the transfer rate settle, 15 s to 240 s) or a number of seconds, 0 to 600 "
             + "(default: ${DEFAULT-VALUE}).")
     String warmup;
 
@@ -334,6 +334,11 @@ public final class Testbed implements Runnable {
     @CommandLine.Parameters(paramLabel = "RUN_DIR", description = "A run directory, e.g. runs/latest.")
     Path runDir;
 
+    @Option(names = "--repeat", paramLabel = "K", defaultValue = "1",
+        description = "Feed the history K times end to end (1 to 100000), each copy on ids and times of its own, and "
+            + "expect K times every recorded count: the checker's scale test (default ${DEFAULT-VALUE}).")
+    int repeat;
+
     @Override
     public Integer call() throws Exception {
       Path dir = runDir.isAbsolute() || Files.exists(runDir) ? runDir : home().resolve(runDir);
@@ -344,22 +349,33 @@ public final class Testbed implements Runnable {
       JsonNode recorded = JsonMapper.builder().build().readTree(Files.readString(verdicts));
       String runId = recorded.get("run_id").asString();
       long t0 = System.nanoTime();
-      Map<Integer, Map<String, Map<String, Long>>> again = Recheck.run(dir, runId);
+      long[] stats = new long[3];
+      Map<Integer, Map<String, Map<String, Long>>> again = Recheck.run(dir, runId, stats, repeat,
+          n -> System.err.printf("  %,d records fed (%.0f s)%n", n, (System.nanoTime() - t0) / 1e9));
+      double seconds = (System.nanoTime() - t0) / 1e9;
       boolean same = true;
+      long transfers = 0;
       System.out.printf("%-6s %-10s %-44s %-44s %s%n", "cell", "model", "run", "re-check", "");
       for (Map.Entry<String, JsonNode> cell : recorded.get("cells").properties()) {
         int idx = Integer.parseInt(cell.getKey());
         for (Map.Entry<String, JsonNode> model : cell.getValue().properties()) {
           Map<String, Long> was = new java.util.TreeMap<>();
-          model.getValue().properties().forEach(e -> was.put(e.getKey(), e.getValue().asLong()));
+          model.getValue().properties().forEach(e -> was.put(e.getKey(), e.getValue().asLong() * repeat));
+          if (model.getKey().equals("SNAPSHOT")) {
+            transfers += was.values().stream().mapToLong(Long::longValue).sum();
+          }
           Map<String, Long> now = again.getOrDefault(idx, Map.of()).getOrDefault(model.getKey(), Map.of());
           boolean eq = was.equals(now);
           same &= eq;
           System.out.printf("%-6d %-10s %-44s %-44s %s%n", idx, model.getKey(), was, now, eq ? "same" : "DIFFERENT");
         }
       }
-      System.out.printf("re-checked %d cells from %s in %.1f s: %s%n", again.size(), dir.resolve("events"),
-          (System.nanoTime() - t0) / 1e9, same ? "same verdict counts as the run" : "verdict counts DIFFER from the run");
+      System.out.printf("re-checked %d cells from %s%s in %.1f s: %s%n", again.size(), dir.resolve("events"),
+          repeat == 1 ? "" : " (" + repeat + " copies)", seconds,
+          same ? "same verdict counts as the run" : "verdict counts DIFFER from the run");
+      System.out.printf("judged %,d transfers (%,.0f/s) from %,d records; the verifier held at most %,d transfers and "
+          + "%,d mutation records; JVM heap in use at the end %d MiB%n", transfers, transfers / seconds, stats[0],
+          stats[1], stats[2], (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
       return same ? 0 : 1;
     }
   }

@@ -151,8 +151,9 @@ public final class ServiceFleet implements Fleet {
   }
 
   /**
-   * SIGKILL, then a restart on the same ports (the checker re-reads the whole history, which is
-   * where its state comes from); returns the seconds until it was healthy again.
+   * SIGKILL, then a restart on the same ports (the checker resumes reading the history at its
+   * committed position, the start of the cells in flight, and rebuilds them from there); returns
+   * the seconds until it was healthy again.
    */
   @Override
   public double killAndRestart(Service s) {
@@ -173,6 +174,9 @@ public final class ServiceFleet implements Fleet {
     return (System.nanoTime() - t0) / 1e9;
   }
 
+  /** The checker's consumer group, one per fleet. */
+  private final String checkerGroup = "splicelab-checker-" + java.util.UUID.randomUUID();
+
   private Process launch(Path home, Service s, String kafka, Path dataDir, boolean restart) throws IOException {
     Endpoint e = endpoints.get(s);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -187,8 +191,10 @@ public final class ServiceFleet implements Fleet {
     if (s == Service.STORAGE) {
       cmd.add("--splicelab.storage.data-dir=" + dataDir.toAbsolutePath());
     }
-    if (s == Service.CHECKER && restart) {
-      cmd.add("--splicelab.checker.from-beginning=true");
+    if (s == Service.CHECKER) {
+      // a group of this fleet's own: a restarted checker resumes at the start of the cells in
+      // flight (its committed position), and a new fleet on a shared broker starts fresh
+      cmd.add("--splicelab.checker.group-id=" + checkerGroup);
     }
     Path log = logDir.resolve(s.artifact + ".log");
     return new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -81,6 +81,9 @@ public final class DilationCheck {
 
   /** Compares the two cells {@link #run} made. */
   public Result result(List<CellResult> cells) {
+    if (cells.size() != 2) {
+      throw new IllegalStateException("dilation check: expected its 2 cells (scale 1 and 4), got " + cells.size());
+    }
     CellResult a = cells.get(0);
     CellResult b = cells.get(1);
     List<Row> rows = new ArrayList<>();
@@ -92,7 +95,9 @@ public final class DilationCheck {
       rows.add(row(c, a.verdicts(), Metrics.byClassOf(a, "SNAPSHOT").getOrDefault(c, 0L), b.verdicts(),
           Metrics.byClassOf(b, "SNAPSHOT").getOrDefault(c, 0L)));
     }
-    return new Result(a.timing().timeScale(), b.timing().timeScale(), rows, rows.get(0).agree());
+    // two empty cells agree on nothing: a check that judged no transfer fails
+    boolean judged = a.verdicts() > 0 && b.verdicts() > 0;
+    return new Result(a.timing().timeScale(), b.timing().timeScale(), rows, judged && rows.get(0).agree());
   }
 
   static Row row(String what, long n1, long x1, long n2, long x2) {

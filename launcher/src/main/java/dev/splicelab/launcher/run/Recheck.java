@@ -44,44 +44,67 @@ public final class Recheck {
 
   /** As {@link #run(Path, String)}; {@code stats} receives {records, peak transfers, peak retained records}. */
   public static Map<Integer, Map<String, Map<String, Long>>> run(Path runDir, String runId, long[] stats) throws IOException {
+    return run(runDir, runId, stats, 1, n -> { });
+  }
+
+  /**
+   * As {@link #run(Path, String, long[])}, with the history fed {@code copies} times end to end: copy
+   * i is the recorded history with its file, op, pipe, folio and transfer ids moved to a range of
+   * their own and its times moved past copy i-1, so it is judged as new transfers on new files and
+   * every count comes out exactly {@code copies} times the recorded one. This is how a short run
+   * becomes a history of a million transfers for the checker's scale test: the verifier cannot
+   * tell a copy from a longer run. {@code progress} is told the records fed so far, every 2^18.
+   */
+  public static Map<Integer, Map<String, Map<String, Long>>> run(Path runDir, String runId, long[] stats, int copies,
+      java.util.function.LongConsumer progress) throws IOException {
+    if (copies < 1 || copies > 100_000) {
+      throw new IllegalArgumentException("--repeat: must be between 1 and 100000, got " + copies);
+    }
     Verifier verifier = new Verifier(j -> { });
     TreeSet<Integer> cells = new TreeSet<>();
-    List<Stream<?>> streams = new ArrayList<>();
-    try {
-      streams.add(new Stream<>(runDir, Topics.MUTATIONS, MutationRecord.parser(), MutationRecord::getAtNanos,
-          verifier::onMutation));
-      streams.add(new Stream<>(runDir, Topics.SPLICES, SpliceRecord.parser(), SpliceRecord::getAtNanos, r -> {
-        cells.add(r.getContext().getCell());
-        verifier.onSplice(r);
-      }));
-      streams.add(new Stream<>(runDir, Topics.TRANSMISSIONS, TransmissionRecord.parser(), Recheck::lastRead,
-          verifier::onTransmission));
-      streams.add(new Stream<>(runDir, Topics.DELIVERIES, DeliveryRecord.parser(), DeliveryRecord::getAtNanos,
-          verifier::onDelivery));
-      long n = 0;
-      while (true) {
-        Stream<?> next = null;
-        for (Stream<?> s : streams) {
-          if (s.head != null && (next == null || s.time < next.time)) {
-            next = s;
+    Copy copy = new Copy();
+    long n = 0;
+    for (int i = 0; i < copies; i++) {
+      copy.next(i);
+      List<Stream<?>> streams = new ArrayList<>();
+      try {
+        streams.add(new Stream<>(runDir, Topics.MUTATIONS, MutationRecord.parser(), MutationRecord::getAtNanos,
+            r -> verifier.onMutation(copy.mutation(r))));
+        streams.add(new Stream<>(runDir, Topics.SPLICES, SpliceRecord.parser(), SpliceRecord::getAtNanos, r -> {
+          cells.add(r.getContext().getCell());
+          verifier.onSplice(copy.splice(r));
+        }));
+        streams.add(new Stream<>(runDir, Topics.TRANSMISSIONS, TransmissionRecord.parser(), Recheck::lastRead,
+            r -> verifier.onTransmission(copy.transmission(r))));
+        streams.add(new Stream<>(runDir, Topics.DELIVERIES, DeliveryRecord.parser(), DeliveryRecord::getAtNanos,
+            r -> verifier.onDelivery(copy.delivery(r))));
+        while (true) {
+          Stream<?> next = null;
+          for (Stream<?> s : streams) {
+            if (s.head != null && (next == null || s.time < next.time)) {
+              next = s;
+            }
+          }
+          if (next == null) {
+            break;
+          }
+          next.feed();
+          if ((++n & 0xFFF) == 0) {
+            long[] f = verifier.footprint();
+            stats[1] = Math.max(stats[1], f[0]);
+            stats[2] = Math.max(stats[2], f[1]);
+            if ((n & 0x3FFFF) == 0) {
+              progress.accept(n);
+            }
           }
         }
-        if (next == null) {
-          break;
+      } finally {
+        for (Stream<?> s : streams) {
+          s.close();
         }
-        next.feed();
-        if ((++n & 0xFFF) == 0) {
-          long[] f = verifier.footprint();
-          stats[1] = Math.max(stats[1], f[0]);
-          stats[2] = Math.max(stats[2], f[1]);
-        }
-      }
-      stats[0] = n;
-    } finally {
-      for (Stream<?> s : streams) {
-        s.close();
       }
     }
+    stats[0] = n;
     Map<Integer, Map<String, Map<String, Long>>> out = new TreeMap<>();
     for (int cell : cells) {
       if (cell < 0) {
@@ -104,6 +127,120 @@ public final class Recheck {
       t = Math.max(t, x.getDmaReadNanos());
     }
     return t;
+  }
+
+  /**
+   * Moves one copy of the history into id and time ranges of its own. Copy 0 is the history as
+   * recorded (and measures the ranges); copy i adds i times each range's stride. Not thread-safe.
+   */
+  private static final class Copy {
+    long index;
+    int maxFile;
+    long maxOp;
+    long maxPipe;
+    long maxFolio;
+    long firstNanos = Long.MAX_VALUE;
+    long lastNanos;
+    int fileShift;
+    long opShift;
+    long pipeShift;
+    long folioShift;
+    long timeShift;
+    String suffix;
+
+    void next(int i) {
+      index = i;
+      fileShift = Math.multiplyExact(i, maxFile + 1);
+      opShift = i * (maxOp + 1);
+      pipeShift = i * (maxPipe + 1);
+      folioShift = i * (maxFolio + 1);
+      timeShift = i == 0 ? 0 : i * (lastNanos - firstNanos + 60_000_000_000L);
+      suffix = "~" + i;
+    }
+
+    private long at(long nanos) {
+      if (index == 0) {
+        if (nanos > 0) {
+          firstNanos = Math.min(firstNanos, nanos);
+          lastNanos = Math.max(lastNanos, nanos);
+        }
+        return nanos;
+      }
+      return nanos == 0 ? 0 : nanos + timeShift;
+    }
+
+    private long op(long op) {
+      if (index == 0) {
+        maxOp = Math.max(maxOp, op);
+        return op;
+      }
+      return op == 0 ? 0 : op + opShift;
+    }
+
+    private int file(int file) {
+      if (index == 0) {
+        maxFile = Math.max(maxFile, file);
+        return file;
+      }
+      return file + fileShift;
+    }
+
+    MutationRecord mutation(MutationRecord r) {
+      if (index == 0) {
+        file(r.getFileId());
+        op(r.getOpId());
+        at(r.getAtNanos());
+        return r;
+      }
+      return r.toBuilder().setFileId(file(r.getFileId())).setOpId(op(r.getOpId())).setAtNanos(at(r.getAtNanos()))
+          .build();
+    }
+
+    SpliceRecord splice(SpliceRecord r) {
+      if (index == 0) {
+        file(r.getFileId());
+        at(r.getAtNanos());
+        maxPipe = Math.max(maxPipe, r.getPipeId());
+        for (long f : r.getFolioIdsList()) {
+          maxFolio = Math.max(maxFolio, f);
+        }
+        return r;
+      }
+      SpliceRecord.Builder b = r.toBuilder().setTransferId(r.getTransferId() + suffix).setFileId(file(r.getFileId()))
+          .setPipeId(r.getPipeId() + pipeShift).setAtNanos(at(r.getAtNanos()));
+      for (int k = 0; k < b.getFolioIdsCount(); k++) {
+        b.setFolioIds(k, b.getFolioIds(k) + folioShift);
+      }
+      return b.build();
+    }
+
+    TransmissionRecord transmission(TransmissionRecord r) {
+      if (index == 0) {
+        file(r.getFileId());
+        return r;
+      }
+      TransmissionRecord.Builder b = r.toBuilder().setTransferId(r.getTransferId() + suffix)
+          .setFileId(file(r.getFileId()));
+      for (Transmission.Builder t : b.getTransmissionsBuilderList()) {
+        t.setCsumReadNanos(at(t.getCsumReadNanos())).setDmaReadNanos(at(t.getDmaReadNanos()));
+      }
+      return b.build();
+    }
+
+    DeliveryRecord delivery(DeliveryRecord r) {
+      if (index == 0) {
+        file(r.getFileId());
+        at(r.getAtNanos());
+        r.getRunsList().forEach(run -> op(run.getOpId()));
+        return r;
+      }
+      DeliveryRecord.Builder b = r.toBuilder().setTransferId(r.getTransferId() + suffix).setFileId(file(r.getFileId()))
+          .setAtNanos(at(r.getAtNanos()));
+      for (dev.splicelab.proto.CellRun.Builder run : b.getRunsBuilderList()) {
+        run.setOpId(op(run.getOpId()));
+      }
+      return b.build();
+    }
   }
 
   /** One recorded topic, read one record ahead. */

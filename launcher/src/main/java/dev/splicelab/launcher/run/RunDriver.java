@@ -86,10 +86,11 @@ public final class RunDriver implements AutoCloseable {
   static final int WARMUP_FILE = 65535;
 
   /**
-   * Unmeasured load before the first cell: a fixed time, or (auto) until the JIT has settled: the
-   * transfer rate of two consecutive 5 s windows within 5% of each other, after at least 15 s and
-   * at most {@code max}. With C2, six service JVMs spend about a minute of CPU each compiling
-   * their hot paths; a cell measured meanwhile measures the compiler.
+   * Unmeasured load before the first cell: a fixed time, or (auto) until the JIT has settled: in
+   * the last 5 s window the services' compilers worked at most {@link #JIT_SETTLED} of that
+   * window per service, and the transfer rate is within 5% of the window before, after at least
+   * 15 s and at most {@code max}. With C2, the service JVMs spend one to two minutes of CPU each
+   * compiling their hot paths; a cell measured meanwhile measures the compiler.
    */
   public record Warmup(boolean auto, Duration max) {
     public static final Warmup NONE = new Warmup(false, Duration.ZERO);
@@ -99,9 +100,12 @@ public final class RunDriver implements AutoCloseable {
     }
 
     public static Warmup untilSettled() {
-      return new Warmup(true, Duration.ofSeconds(120));
+      return new Warmup(true, Duration.ofSeconds(240));
     }
   }
+
+  /** Compilation time per service per second of wall time below which the JIT counts as settled. */
+  static final double JIT_SETTLED = 0.03;
 
   /** As {@link #run(Scenario, String, long, Warmup)} with a fixed warm-up. */
   public List<CellResult> run(Scenario sc, String runId, long seed, Duration warmup) {
@@ -173,6 +177,11 @@ public final class RunDriver implements AutoCloseable {
     long end = t0 + warmup.max().toNanos();
     long last = 0;
     double previous = -1;
+    JitActivity jit = new JitActivity(fleet);
+    long jitBefore = warmup.auto() ? jit.totalMillis() : -1;
+    if (warmup.auto() && jitBefore < 0) {
+      out.println("[warm-up] a service exports no jvm_compilation_time_ms_total: settling on the transfer rate alone");
+    }
     while (System.nanoTime() < end) {
       sleep(Math.min(5000, (end - System.nanoTime()) / 1_000_000 + 1));
       if (!warmup.auto()) {
@@ -182,8 +191,14 @@ public final class RunDriver implements AutoCloseable {
       double rate = (done - last) / 5.0;
       last = done;
       double elapsed = (System.nanoTime() - t0) / 1e9;
-      boolean settled = previous > 0 && elapsed >= 15 && Math.abs(rate - previous) <= 0.05 * previous;
-      out.printf(Locale.ROOT, "[warm-up] %5.0f s  %7.1f transfers/s%s%n", elapsed, rate, settled ? "  (settled)" : "");
+      long jitNow = jitBefore < 0 ? -1 : jit.totalMillis();
+      double jitShare = jitNow < 0 ? 0 : (jitNow - jitBefore) / (5000.0 * jit.services());
+      jitBefore = jitNow;
+      boolean settled = previous > 0 && elapsed >= 15 && Math.abs(rate - previous) <= 0.05 * previous
+          && jitShare <= JIT_SETTLED;
+      out.printf(Locale.ROOT, "[warm-up] %5.0f s  %7.1f transfers/s%s%s%n", elapsed, rate,
+          jitNow < 0 ? "" : String.format(Locale.ROOT, "  JIT %4.1f%% of each service's time", 100 * jitShare),
+          settled ? "  (settled)" : "");
       if (settled) {
         break;
       }

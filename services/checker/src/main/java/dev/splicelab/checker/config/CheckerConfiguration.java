@@ -67,8 +67,9 @@ public class CheckerConfiguration {
 
   @Bean(initMethod = "start", destroyMethod = "close")
   HistoryReader historyReader(@Value("${spring.kafka.bootstrap-servers}") String bootstrap,
-      @Value("${splicelab.checker.from-beginning:false}") boolean fromBeginning, Verifier verifier, MeterRegistry meters) {
-    HistoryReader reader = new HistoryReader(bootstrap, verifier, fromBeginning, meters);
+      @Value("${splicelab.checker.from-beginning:false}") boolean fromBeginning,
+      @Value("${splicelab.checker.group-id:splicelab-checker}") String groupId, Verifier verifier, MeterRegistry meters) {
+    HistoryReader reader = new HistoryReader(bootstrap, verifier, fromBeginning, meters, groupId);
     Gauge.builder("splicelab.checker.consumer.lag", reader, HistoryReader::lag)
         .description("Records of the history topics not yet read by the checker (sum over partitions of end offset - position)")
         .register(meters);
@@ -78,7 +79,8 @@ public class CheckerConfiguration {
   /** DOWN until the history reader is positioned on every partition (the launcher waits for UP). */
   @Bean
   HealthIndicator historyHealth(HistoryReader reader) {
-    return () -> reader.ready() ? Health.up().withDetail("malformed", reader.malformed()).build()
+    return () -> reader.ready() ? Health.up().withDetail("malformed", reader.malformed())
+        .withDetail("started_at", reader.resumedFrom()).build()
         : Health.down().withDetail("error", reader.error().isEmpty() ? "not positioned yet" : reader.error()).build();
   }
 

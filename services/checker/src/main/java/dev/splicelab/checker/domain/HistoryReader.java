@@ -20,6 +20,7 @@ import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -29,10 +30,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Feeds the verifier from Kafka: one thread, one consumer assigned to every partition of the
- * history topics (no consumer group: the checker reads the whole history itself). It starts at
- * the end of each partition as it is at start-up (a run starts after the checker is healthy) or,
- * with fromBeginning, at the start (re-checking old runs). A record that does not parse is
- * counted and skipped, never fatal.
+ * history topics (partitions are assigned, not balanced: the checker reads the whole history
+ * itself). With fromBeginning it starts at the start of each partition (re-checking old runs).
+ * Otherwise, with a consumer group, it resumes where the group's committed offsets say (see
+ * {@link ResumePosition}: the start of the oldest live cell, committed every 5 s), so a restarted
+ * checker rebuilds the cells in flight without re-reading every run before them; with no
+ * committed offset (a first start) it starts at the end (a run starts after the checker is
+ * healthy). A record that does not parse is counted and skipped, never fatal.
  */
 public final class HistoryReader implements AutoCloseable {
 
@@ -42,6 +46,11 @@ public final class HistoryReader implements AutoCloseable {
   private final String bootstrap;
   private final Verifier verifier;
   private final boolean fromBeginning;
+  /** The consumer group whose committed offsets hold the resume position; null for none. */
+  private final String groupId;
+  private final ResumePosition resume = new ResumePosition();
+  private long lastCommitMillis;
+  private volatile String resumedFrom = "";
   /** Where the consumer's own Kafka client metrics go; null for none. */
   private final MeterRegistry meters;
   private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
@@ -54,15 +63,25 @@ public final class HistoryReader implements AutoCloseable {
   private Thread thread;
 
   public HistoryReader(String bootstrap, Verifier verifier, boolean fromBeginning) {
-    this(bootstrap, verifier, fromBeginning, null);
+    this(bootstrap, verifier, fromBeginning, null, null);
   }
 
-  /** With {@code meters}, the consumer's Kafka client metrics are bound to it while the consumer is open. */
-  public HistoryReader(String bootstrap, Verifier verifier, boolean fromBeginning, MeterRegistry meters) {
+  /**
+   * With {@code meters}, the consumer's Kafka client metrics are bound to it while the consumer is
+   * open; with {@code groupId}, the resume position is committed under that group and read back at
+   * start.
+   */
+  public HistoryReader(String bootstrap, Verifier verifier, boolean fromBeginning, MeterRegistry meters, String groupId) {
     this.bootstrap = bootstrap;
     this.verifier = verifier;
     this.fromBeginning = fromBeginning;
     this.meters = meters;
+    this.groupId = groupId == null || groupId.isBlank() ? null : groupId;
+  }
+
+  /** Where this reader started: "" until positioned, then a sentence (for logs and the health details). */
+  public String resumedFrom() {
+    return resumedFrom;
   }
 
   private Properties props() {
@@ -73,6 +92,9 @@ public final class HistoryReader implements AutoCloseable {
     p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
+    if (groupId != null) {
+      p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+    }
     return p;
   }
 
@@ -122,8 +144,9 @@ public final class HistoryReader implements AutoCloseable {
         consumer.assign(parts);
         if (fromBeginning) {
           consumer.seekToBeginning(parts);
+          resumedFrom = "the beginning of every partition (from-beginning)";
         } else if (positions.isEmpty()) {
-          consumer.seekToEnd(parts);
+          position(consumer, parts);
         } else {
           positions.forEach(consumer::seek);
         }
@@ -136,6 +159,7 @@ public final class HistoryReader implements AutoCloseable {
           for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(100))) {
             dispatch(r);
           }
+          commitResumePosition(consumer);
           long behind = 0;
           boolean known = false;
           for (TopicPartition tp : parts) {
@@ -189,14 +213,79 @@ public final class HistoryReader implements AutoCloseable {
     }
   }
 
+  /** First positioning of this process: the committed resume position where there is one, else the end. */
+  private void position(KafkaConsumer<String, byte[]> consumer, List<TopicPartition> parts) {
+    Map<TopicPartition, OffsetAndMetadata> committed = groupId == null ? Map.of()
+        : consumer.committed(new java.util.HashSet<>(parts), Duration.ofSeconds(30));
+    List<TopicPartition> atEnd = new ArrayList<>();
+    long behind = 0;
+    Map<TopicPartition, Long> ends = consumer.endOffsets(parts, Duration.ofSeconds(30));
+    for (TopicPartition tp : parts) {
+      OffsetAndMetadata o = committed.get(tp);
+      if (o == null) {
+        atEnd.add(tp);
+      } else {
+        consumer.seek(tp, o.offset());
+        behind += Math.max(0, ends.getOrDefault(tp, o.offset()) - o.offset());
+      }
+    }
+    if (!atEnd.isEmpty()) {
+      consumer.seekToEnd(atEnd); // (an empty list would mean every assigned partition)
+    }
+    if (atEnd.size() == parts.size()) {
+      resumedFrom = "the end of every partition (no committed position" + (groupId == null ? "" : " for group " + groupId) + ")";
+    } else {
+      List<String> done = ResumePosition.finalizedIn(committed);
+      verifier.finalizedElsewhere(done);
+      resumedFrom = "the committed position of group " + groupId + " (" + behind + " records to re-read; "
+          + done.size() + " cells finalized before the restart are skipped)";
+    }
+    log.info("history reader starts at {}", resumedFrom);
+  }
+
+  /** Every COMMIT_EVERY_MILLIS, commits where a restart must resume (errors are logged, never fatal). */
+  private void commitResumePosition(KafkaConsumer<String, byte[]> consumer) {
+    long now = System.currentTimeMillis();
+    if (groupId == null || now - lastCommitMillis < ResumePosition.COMMIT_EVERY_MILLIS) {
+      return;
+    }
+    lastCommitMillis = now;
+    try {
+      consumer.commitSync(resume.commit(new HashMap<>(positions), verifier.finalizedCells(), now), Duration.ofSeconds(10));
+    } catch (RuntimeException e) {
+      log.warn("committing the resume position failed (a restart would re-read more): {}", e.toString());
+    }
+  }
+
   private void dispatch(ConsumerRecord<String, byte[]> r) {
     try {
+      dev.splicelab.proto.RunContext context;
       switch (r.topic()) {
-        case Topics.MUTATIONS -> verifier.onMutation(MutationRecord.parseFrom(r.value()));
-        case Topics.SPLICES -> verifier.onSplice(SpliceRecord.parseFrom(r.value()));
-        case Topics.TRANSMISSIONS -> verifier.onTransmission(TransmissionRecord.parseFrom(r.value()));
-        case Topics.DELIVERIES -> verifier.onDelivery(DeliveryRecord.parseFrom(r.value()));
-        default -> { }
+        case Topics.MUTATIONS -> {
+          MutationRecord m = MutationRecord.parseFrom(r.value());
+          context = m.getContext();
+          verifier.onMutation(m);
+        }
+        case Topics.SPLICES -> {
+          SpliceRecord m = SpliceRecord.parseFrom(r.value());
+          context = m.getContext();
+          verifier.onSplice(m);
+        }
+        case Topics.TRANSMISSIONS -> {
+          TransmissionRecord m = TransmissionRecord.parseFrom(r.value());
+          context = m.getContext();
+          verifier.onTransmission(m);
+        }
+        case Topics.DELIVERIES -> {
+          DeliveryRecord m = DeliveryRecord.parseFrom(r.value());
+          context = m.getContext();
+          verifier.onDelivery(m);
+        }
+        default -> context = null;
+      }
+      if (context != null && groupId != null) {
+        resume.seen(Verifier.cellKey(context), new TopicPartition(r.topic(), r.partition()), r.offset(),
+            System.currentTimeMillis());
       }
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       malformed++;

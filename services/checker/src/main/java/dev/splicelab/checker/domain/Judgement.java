@@ -71,33 +71,56 @@ public final class Judgement {
   }
 
   public static Result snapshot(Evidence e) {
-    if (!delivered(e)) {
-      return lost(e);
-    }
-    Delivered d = delivered(e.delivery(), e.splice());
-    Expected x = expectedAt(e.history(), e.splice().getVersion(), d.start, d.n);
-    return classify(e, d, x);
+    return all(e)[0];
   }
 
   public static Result window(Evidence e) {
-    if (!delivered(e)) {
-      return lost(e);
-    }
-    Delivered d = delivered(e.delivery(), e.splice());
-    Expected x = expectedAt(e.history(), e.splice().getVersion(), d.start, d.n);
-    if (matches(d, x, 0, d.n)) {
-      return ok();
-    }
-    long vc = completionVersion(e);
-    for (long v = e.splice().getVersion() + 1; v <= vc; v++) {
-      if (overlay(e.history(), v, x, d.start, d.n) && matches(d, x, 0, d.n)) {
-        return ok();
-      }
-    }
-    return classify(e, d, expectedAt(e.history(), e.splice().getVersion(), d.start, d.n));
+    return all(e)[1];
   }
 
   public static Result integrity(Evidence e) {
+    return all(e)[2];
+  }
+
+  /**
+   * SNAPSHOT, WINDOW and INTEGRITY, in that order: the same results as one call each, with the
+   * delivered cells and the file's contents at the splice version worked out once for all three.
+   */
+  public static Result[] all(Evidence e) {
+    Delivered d = null;
+    Expected x = null;
+    if (delivered(e)) {
+      d = delivered(e.delivery(), e.splice());
+      x = expectedAt(e.history(), e.splice().getVersion(), d.start, d.n);
+    }
+    return new Result[] {snapshot(e, d, x), window(e, d, x), integrity(e, d, x)};
+  }
+
+  private static Result snapshot(Evidence e, Delivered d, Expected x) {
+    if (d == null) {
+      return lost(e);
+    }
+    return matches(d, x, 0, d.n) ? ok() : classify(e, d, x);
+  }
+
+  private static Result window(Evidence e, Delivered d, Expected x) {
+    if (d == null) {
+      return lost(e);
+    }
+    if (matches(d, x, 0, d.n)) {
+      return ok();
+    }
+    Expected later = x.copy();
+    long vc = completionVersion(e);
+    for (long v = e.splice().getVersion() + 1; v <= vc; v++) {
+      if (overlay(e.history(), v, later, d.start, d.n) && matches(d, later, 0, d.n)) {
+        return ok();
+      }
+    }
+    return classify(e, d, x);
+  }
+
+  private static Result integrity(Evidence e, Delivered delivered, Expected atSplice) {
     DeliveryRecord del = e.delivery();
     Map<FailureClass, Long> wrong = new EnumMap<>(FailureClass.class);
     List<String> notes = new ArrayList<>();
@@ -125,7 +148,7 @@ public final class Judgement {
         }
       }
     }
-    Delivered d = delivered(del, e.splice());
+    Delivered d = delivered;
     long torn = 0;
     for (int i = 0; i < d.n; i++) {
       if (d.kind[i] == BAD) {
@@ -137,7 +160,8 @@ public final class Judgement {
     for (Transmission s : ranges.values()) {
       int from = (int) ((s.getFileOffset() - d.start) / CellCodec.CELL);
       int to = Math.min(d.n, from + s.getLength() / CellCodec.CELL);
-      if (from < 0 || from >= to || consistentAtOneVersion(e.history(), e.splice().getVersion(), vc, d, from, to)) {
+      if (from < 0 || from >= to || matches(d, atSplice, from, to)
+          || consistentAtOneVersion(e.history(), e.splice().getVersion(), vc, d, from, to)) {
         continue;
       }
       mixed += (long) (to - from) * CellCodec.CELL;
@@ -209,6 +233,13 @@ public final class Judgement {
   private static final class Expected {
     boolean[] zero;
     long[] op;
+
+    Expected copy() {
+      Expected c = new Expected();
+      c.zero = zero.clone();
+      c.op = op.clone();
+      return c;
+    }
   }
 
   private static Delivered delivered(DeliveryRecord del, SpliceRecord splice) {

@@ -50,11 +50,16 @@ public final class Verifier {
   static final long RETAIN_NANOS = 30_000_000_000L;
   /** Compaction runs every this many mutation records of a file. */
   private static final int COMPACT_EVERY = 256;
+  /** Files idle for RETAIN_NANOS are swept (folded to their latest version) every this many mutation records. */
+  private static final int SWEEP_EVERY = 16_384;
 
   private final Consumer<List<Judged>> sink;
   private final Map<String, CellState> cells = new HashMap<>();
+  /** Newest mutation time seen (storage clock), and mutation records since the last idle sweep. */
+  private long newestMutationNanos;
+  private int sinceSweep;
   /** Summaries of finalized cells (their state is gone). */
-  private final Map<String, CellSummary> finalized = new HashMap<>();
+  private final Map<String, CellSummary> finalized = new java.util.LinkedHashMap<>();
 
   /** One call per judged model (SNAPSHOT, WINDOW, INTEGRITY, in that order). */
   public Verifier(Consumer<Judged> sink) {
@@ -188,6 +193,27 @@ public final class Verifier {
       f.sinceCompaction = 0;
       compact(f);
     }
+    newestMutationNanos = Math.max(newestMutationNanos, r.getAtNanos());
+    if (++sinceSweep >= SWEEP_EVERY) {
+      sinceSweep = 0;
+      sweepIdle();
+    }
+  }
+
+  /**
+   * A file no longer mutated (its cell ended, or it was deleted) never compacts on its own: fold
+   * every file whose last mutation is RETAIN_NANOS older than the newest one anywhere, down to the
+   * oldest version an unjudged transfer still needs, so memory follows the live files, not every file ever seen.
+   */
+  private void sweepIdle() {
+    long before = newestMutationNanos - RETAIN_NANOS;
+    for (CellState c : cells.values()) {
+      for (FileState f : c.files.values()) {
+        if (f.history.retained() > 0 && f.history.contiguousAtNanos() < before) {
+          f.history.compactTo(f.needed.isEmpty() ? f.history.contiguousVersion() : f.needed.firstKey());
+        }
+      }
+    }
   }
 
   /** Folds the versions no unjudged transfer of the file can need into its base image. */
@@ -254,6 +280,31 @@ public final class Verifier {
     if (c != null) {
       c.malformed++;
     }
+  }
+
+  /** Keys ("RUN#CELL") of the cells finalized so far, oldest first. */
+  public synchronized List<String> finalizedCells() {
+    return new ArrayList<>(finalized.keySet());
+  }
+
+  /**
+   * Marks cells as finalized before a restart (their summaries went with the old checker): their
+   * records, re-read from a resumed position, are ignored rather than rebuilt into state no one
+   * will finalize. A cell with live state here is left alone.
+   */
+  public synchronized void finalizedElsewhere(java.util.Collection<String> keys) {
+    for (String k : keys) {
+      int hash = k.lastIndexOf('#');
+      if (hash > 0 && !cells.containsKey(k)) {
+        finalized.putIfAbsent(k, CellSummary.newBuilder().setRunId(k.substring(0, hash))
+            .setCell(Integer.parseInt(k.substring(hash + 1))).build());
+      }
+    }
+  }
+
+  /** The key of a record's cell, as finalizedCells names it. */
+  public static String cellKey(RunContext c) {
+    return key(c);
   }
 
   /** Judges every pending transfer of the cell (those without delivery are LOST), then keeps only its summary. */
@@ -397,9 +448,10 @@ public final class Verifier {
       MODELS.forEach(m -> results.put(m, r));
     } else {
       Judgement.Evidence e = new Judgement.Evidence(t.splice, t.delivery, sent, h, writerTypes);
-      results.put("SNAPSHOT", Judgement.snapshot(e));
-      results.put("WINDOW", Judgement.window(e));
-      results.put("INTEGRITY", Judgement.integrity(e));
+      Judgement.Result[] r = Judgement.all(e);
+      results.put("SNAPSHOT", r[0]);
+      results.put("WINDOW", r[1]);
+      results.put("INTEGRITY", r[2]);
     }
     boolean detected = t.delivery != null && (t.delivery.getChecksumRejects() > 0 || t.delivery.getMacFailures() > 0);
     boolean delivered = t.delivery != null && !t.delivery.getAborted();

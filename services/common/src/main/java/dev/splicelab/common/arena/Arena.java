@@ -167,7 +167,7 @@ public final class Arena implements AutoCloseable {
   }
 
   private static int at(long pfn, int offset, int length) {
-    if (offset < 0 || length < 0 || offset + length > PAGE) {
+    if (offset < 0 || length < 0 || offset > PAGE - length) {
       throw new IllegalArgumentException("page slice: offset " + offset + " + length " + length + " must lie within "
           + PAGE + " bytes");
     }

@@ -60,11 +60,13 @@ public final class StreamCalls<Q, R> implements AutoCloseable {
     try {
       return f.get(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
+      pending.values().remove(f); // a late answer finds no caller and is dropped
       throw Status.DEADLINE_EXCEEDED.withDescription(name + ": no response within " + timeoutMillis + " ms")
           .asRuntimeException();
     } catch (ExecutionException e) {
       throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
     } catch (InterruptedException e) {
+      pending.values().remove(f);
       Thread.currentThread().interrupt();
       throw Status.CANCELLED.withDescription(name + ": interrupted").asRuntimeException();
     }

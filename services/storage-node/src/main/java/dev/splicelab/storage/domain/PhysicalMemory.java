@@ -27,6 +27,8 @@ public final class PhysicalMemory implements AutoCloseable {
   private long fresh;
   private long used;
   private final boolean[] slotUsed = new boolean[Arena.COOKIE_SLOTS];
+  /** Frames handed out and not yet released. */
+  private final java.util.BitSet allocated = new java.util.BitSet();
 
   private PhysicalMemory(Arena arena, boolean deleteOnClose) {
     this.arena = arena;
@@ -58,6 +60,7 @@ public final class PhysicalMemory implements AutoCloseable {
           + (arena.frames() * Arena.PAGE >> 20) + " MiB, splicelab.storage.arena-bytes) hold folios or copies still pinned");
     }
     used++;
+    allocated.set(pfn);
     return pfn;
   }
 
@@ -78,7 +81,12 @@ public final class PhysicalMemory implements AutoCloseable {
     }
   }
 
+  /** Returns a frame; a frame out of range, or released more often than allocated, is refused (a model bug). */
   public synchronized void release(int pfn) {
+    if (pfn < 0 || !allocated.get(pfn)) {
+      throw new IllegalStateException("physical memory: frame " + pfn + " released but not allocated (a double release)");
+    }
+    allocated.clear(pfn);
     free[freeTop++] = pfn;
     used--;
   }
