@@ -349,7 +349,7 @@ public final class Testbed implements Runnable {
       JsonNode recorded = JsonMapper.builder().build().readTree(Files.readString(verdicts));
       String runId = recorded.get("run_id").asString();
       long t0 = System.nanoTime();
-      long[] stats = new long[3];
+      long[] stats = new long[4];
       Map<Integer, Map<String, Map<String, Long>>> again = Recheck.run(dir, runId, stats, repeat,
           n -> System.err.printf("  %,d records fed (%.0f s)%n", n, (System.nanoTime() - t0) / 1e9));
       double seconds = (System.nanoTime() - t0) / 1e9;
@@ -373,9 +373,10 @@ public final class Testbed implements Runnable {
       System.out.printf("re-checked %d cells from %s%s in %.1f s: %s%n", again.size(), dir.resolve("events"),
           repeat == 1 ? "" : " (" + repeat + " copies)", seconds,
           same ? "same verdict counts as the run" : "verdict counts DIFFER from the run");
-      System.out.printf("judged %,d transfers (%,.0f/s) from %,d records; the verifier held at most %,d transfers and "
-          + "%,d mutation records; JVM heap in use at the end %d MiB%n", transfers, transfers / seconds, stats[0],
-          stats[1], stats[2], (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
+      System.out.printf("judged %,d transfers (%,.0f/s), %,d of them in the reported cells, from %,d records; the verifier "
+          + "held at most %,d transfers and %,d mutation records; JVM heap in use at the end %d MiB%n", stats[3],
+          stats[3] / seconds, transfers, stats[0], stats[1], stats[2],
+          (Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory()) >> 20);
       return same ? 0 : 1;
     }
   }

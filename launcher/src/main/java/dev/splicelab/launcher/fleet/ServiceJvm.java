@@ -7,8 +7,9 @@ import java.util.List;
  * The JVM options every service runs with, wherever it runs: the launcher's processes, the load
  * tests' baseline JVMs, the container images (their Dockerfiles pass the same options, which a
  * test checks) and the Kubernetes manifests. Chosen by measurement (README, "JVM options"):
- * tiered compilation up to C2, whose AES-GCM, CRC32C and array intrinsics the data path needs
- * (C1-only code ran the quickstart at 0.8 of C2's transfers per second once warm); the serial
+ * tiered compilation up to C2 (JMH, HotCode, this machine, 2026-12-02: with -XX:TieredStopAtLevel=1
+ * AES-GCM sealing ran at 1/39 of C2's speed, judging a transfer at 1/3, cell encode and decode at
+ * 1/2.2 and 1/1.6; CRC32C, an intrinsic in both, alike); the serial
  * collector, which for a 384 MiB heap on two cores pauses briefly and takes no background threads.
  * SPLICELAB_SERVICE_JVM_OPTS adds options (profiling, experiments); {service} in it becomes the
  * service's name.

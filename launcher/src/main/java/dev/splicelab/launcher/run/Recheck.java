@@ -39,10 +39,11 @@ public final class Recheck {
   private Recheck() {}
 
   public static Map<Integer, Map<String, Map<String, Long>>> run(Path runDir, String runId) throws IOException {
-    return run(runDir, runId, new long[3]);
+    return run(runDir, runId, new long[4]);
   }
 
-  /** As {@link #run(Path, String)}; {@code stats} receives {records, peak transfers, peak retained records}. */
+  /** As {@link #run(Path, String)}; {@code stats} receives {records, peak transfers, peak retained records, transfers judged in every cell, the
+   * warm-up's included}. */
   public static Map<Integer, Map<String, Map<String, Long>>> run(Path runDir, String runId, long[] stats) throws IOException {
     return run(runDir, runId, stats, 1, n -> { });
   }
@@ -107,10 +108,13 @@ public final class Recheck {
     stats[0] = n;
     Map<Integer, Map<String, Map<String, Long>>> out = new TreeMap<>();
     for (int cell : cells) {
-      if (cell < 0) {
-        continue; // the warm-up
-      }
       CellSummary s = verifier.finalizeCell(runId, cell, 0);
+      if (stats.length > 3) {
+        stats[3] += s.getVerdicts();
+      }
+      if (cell < 0) {
+        continue; // the warm-up: judged, never reported
+      }
       Map<String, Map<String, Long>> m = new LinkedHashMap<>();
       m.put("SNAPSHOT", new TreeMap<>(s.getSnapshotMap()));
       m.put("WINDOW", new TreeMap<>(s.getWindowMap()));
@@ -243,13 +247,27 @@ public final class Recheck {
     }
   }
 
-  /** One recorded topic, read one record ahead. */
+  /**
+   * One recorded topic, read ahead into a buffer ordered by record time. The recorder copied each
+   * topic's partitions as the consumer fetched them, in chunks that jump back and forth in time by
+   * seconds; the buffer puts a record displaced by fewer than {@link #REORDER} records back in
+   * time order (within one time, file order), so each file's records reach the verifier as the
+   * live checker saw them, and transfers are judged near their versions, not minutes later.
+   */
   private static final class Stream<T extends MessageLite> implements AutoCloseable {
+    static final int REORDER = 50_000;
+
+    private record Item<T>(long time, long seq, T record) {}
+
     final InputStream in;
     final Parser<T> parser;
     final ToLongFunction<T> timeOf;
     final Consumer<T> sink;
     final Path file;
+    private final java.util.PriorityQueue<Item<T>> ahead = new java.util.PriorityQueue<>(
+        java.util.Comparator.<Item<T>>comparingLong(Item::time).thenComparingLong(Item::seq));
+    private long seq;
+    private boolean eof;
     T head;
     long time;
 
@@ -263,17 +281,34 @@ public final class Recheck {
       this.parser = parser;
       this.timeOf = timeOf;
       this.sink = sink;
+      while (!eof && ahead.size() < REORDER) {
+        readOne();
+      }
       advance();
     }
 
-    private void advance() {
+    private void readOne() {
+      T r;
       try {
-        head = parser.parseDelimitedFrom(in);
+        r = parser.parseDelimitedFrom(in);
       } catch (IOException e) {
         throw new UncheckedIOException("reading " + file + " failed: " + e.getMessage(), e);
       }
-      if (head != null) {
-        time = Math.max(time, timeOf.applyAsLong(head)); // never back in time within one topic
+      if (r == null) {
+        eof = true;
+      } else {
+        ahead.add(new Item<>(timeOf.applyAsLong(r), seq++, r));
+      }
+    }
+
+    private void advance() {
+      if (!eof) {
+        readOne();
+      }
+      Item<T> next = ahead.poll();
+      head = next == null ? null : next.record();
+      if (next != null) {
+        time = Math.max(time, next.time()); // never back in time within one topic
       }
     }
 

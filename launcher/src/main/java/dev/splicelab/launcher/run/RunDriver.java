@@ -205,6 +205,10 @@ public final class RunDriver implements AutoCloseable {
       previous = rate;
     }
     stop(timeScale);
+    // the warm-up's verdicts are never reported, but its transfers (under a workload without
+    // mutations, all of them: none is judged before its cell ends) must not stay in the checker
+    checker.withDeadlineAfter(200, TimeUnit.SECONDS).finalizeCell(FinalizeRequest.newBuilder().setRunId(runId)
+        .setCell(-1).setTimeoutMs(180_000).setWitnessesPerClass(0).build());
     delete(WARMUP_FILE);
   }
 
@@ -220,7 +224,9 @@ public final class RunDriver implements AutoCloseable {
   private CellResult runCell(Scenario sc, String runId, long seed, Cell cell, int cells, double timeScale) {
     RunContext ctx = context(sc, runId, cell);
     int fileId = cell.index() + 1;
-    String label = String.format("[cell %d/%d %s %s %s%s%s]", cell.index() + 1, cells, cell.strategy(), cell.senderMode(),
+    // "N/M" within a run of M cells; "N" alone where cells are run one call at a time (load, dilation)
+    String position = cell.index() < cells ? (cell.index() + 1) + "/" + cells : Integer.toString(cell.index() + 1);
+    String label = String.format("[cell %s %s %s %s%s%s]", position, cell.strategy(), cell.senderMode(),
         cell.profile().name(), sc.workloads().size() > 1 ? " " + cell.workload().name() : "",
         timeScale != 1 ? String.format(Locale.ROOT, " x%s", Metrics.scale(timeScale)) : "");
     out.printf("%s preparing file %d (%d KiB, %s)%n", label, fileId, sc.file().sizeBytes() >> 10, sc.file().profile());

@@ -32,7 +32,15 @@ public class CheckerConfiguration {
   Verifier verifier(EventPublisher events, Clock clock, MeterRegistry meters) {
     return Verifier.perTransfer(models -> {
       models.forEach(j -> count(meters, j));
-      events.publish(Topics.VERDICTS, 0, VerdictRecords.of(models, Clocks.epochNanos(clock)));
+      try {
+        events.publish(Topics.VERDICTS, 0, VerdictRecords.of(models, Clocks.epochNanos(clock)));
+      } catch (RuntimeException e) {
+        // the verdict is counted (the cell's summary has it); only its record is missing: never
+        // let one record fail the judging, or the FinalizeCell that judged it
+        meters.counter("splicelab.checker.verdict.publish.failures").increment();
+        org.slf4j.LoggerFactory.getLogger(CheckerConfiguration.class).warn("verdict record of {} not published: {}",
+            models.get(0).transferId(), e.toString());
+      }
     });
   }
 

@@ -18,6 +18,13 @@ final class Witnesses {
   private Witnesses() {}
 
   /** The time-ordered event lines of one transfer (shared by the models that find it violated). */
+  /**
+   * Mutations over the range listed in one witness; the rest are counted. A transfer never
+   * delivered is judged at its cell's end, and every mutation since its splice would otherwise go
+   * into its one verdict record (past Kafka's message size).
+   */
+  static final int MAX_MUTATIONS = 32;
+
   static List<String> events(SpliceRecord s, DeliveryRecord delivery, List<Transmission> sent, FileHistory h) {
     long t0 = s.getAtNanos();
     long end = s.getOffset() + s.getLength();
@@ -37,10 +44,21 @@ final class Witnesses {
     add(at, lines, s.getAtNanos(), b);
     long until = delivery != null ? delivery.getAtNanos() : Long.MAX_VALUE;
     if (h != null && h.baseVersion() <= s.getVersion()) {
+      int shown = 0;
+      long more = 0;
+      long lastAt = 0;
       for (long v = s.getVersion() + 1; v <= h.contiguousVersion(); v++) {
         MutationRecord m = h.at(v);
         if (m.getAtNanos() > until) {
           break;
+        }
+        if (shown == MAX_MUTATIONS) {
+          long me = m.getKind() == MutationKind.TRUNCATE ? Long.MAX_VALUE : m.getOffset() + m.getLength();
+          if (m.getOffset() < end && me > s.getOffset()) {
+            more++;
+            lastAt = m.getAtNanos();
+          }
+          continue;
         }
         long ms = m.getOffset();
         boolean truncate = m.getKind() == MutationKind.TRUNCATE;
@@ -56,7 +74,13 @@ final class Witnesses {
             b.append(", ").append(m.getBytesZeroedInPlace()).append(" bytes zeroed in place");
           }
           add(at, lines, m.getAtNanos(), b);
+          shown++;
         }
+      }
+      if (more > 0) {
+        b.setLength(0);
+        b.append("MUTATION  ... and ").append(more).append(" later mutations over the range (not listed)");
+        add(at, lines, lastAt, b);
       }
     }
     int attempt = delivery != null ? delivery.getSpliceAttempt() : s.getAttempt();

@@ -420,6 +420,20 @@ class VerifierTest {
   }
 
   @Test
+  void anUndeliveredTransfersWitnessListsAFewMutationsAndCountsTheRest() {
+    feed(M1, M2);
+    feed(splice("t2", 2048, 640, 2, 3));
+    int later = Witnesses.MAX_MUTATIONS + 50;
+    for (int i = 0; i < later; i++) {
+      feed(write(3 + i, 2048, 64, 0x100 + i, 4 + i)); // each over t2's range, long after its splice
+    }
+    verifier.finalizeCell(RUN, CELL_NO, 5);
+    List<String> witness = judged.stream().filter(j -> j.transferId().equals("t2")).findFirst().orElseThrow().witness();
+    assertThat(witness.stream().filter(l -> l.contains("MUTATION  v"))).hasSize(Witnesses.MAX_MUTATIONS);
+    assertThat(witness).anySatisfy(l -> assertThat(l).contains("... and 50 later mutations over the range"));
+  }
+
+  @Test
   void finalizeJudgesASpliceWithoutDeliveryAsLostOnce() {
     feed(M1, M2);
     feed(splice("t2", 2048, 640, 2, 3));

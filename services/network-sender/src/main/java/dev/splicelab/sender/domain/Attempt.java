@@ -27,6 +27,12 @@ final class Attempt {
   final UnpinRequest unpin;
   /** Page-cache pages pinned (copies excluded), for the pinned-bytes cost. */
   final int pinnedPages;
+  /**
+   * The drain of the attempt's buffers: true when the pipe handed over exactly the buffers spliced
+   * (their pins are then the attempt's to drop); false or failed otherwise (the pipe keeps them).
+   */
+  volatile java.util.concurrent.CompletableFuture<Boolean> drained =
+      java.util.concurrent.CompletableFuture.completedFuture(true);
 
   /** Guarded by this. */
   private final List<Transmission> transmissions = new ArrayList<>();

@@ -166,8 +166,12 @@ final class Connection implements Runnable {
     long splicedAt = spliced.getAtNanos();
     waitUntil(splicedAt + job.residencyMicros * 1000, job.residencyMicros);
     long blocked = awaitSpace(spliced.getLength());
-    List<PipeBuffer> buffers = pipe.drain(DrainRequest.newBuilder().setPipeId(pipeId).setMaxBytes(spliced.getLength()).build())
-        .getBuffersList();
+    // splice(pipe -> socket): the buffers leave the pipe now. The splice-in's reply already named
+    // them, so the drain's round trip to the broker stays out of the race window (the kernel has
+    // none); the pins move to this attempt when the drain is done, and are dropped after that.
+    List<PipeBuffer> buffers = spliced.getAddedList();
+    java.util.concurrent.CompletableFuture<DrainReply> drained =
+        pipe.drainLater(DrainRequest.newBuilder().setPipeId(pipeId).setMaxBytes(spliced.getLength()).build());
     UnpinRequest.Builder unpin = UnpinRequest.newBuilder();
     int pinned = 0;
     for (PipeBuffer b : buffers) {
@@ -179,6 +183,7 @@ final class Connection implements Runnable {
     Attempt a = new Attempt(job, this, number, spliced.getVersion(), spliced.getCookie(), spliced.getLength(), splicedAt,
         cut(buffers), unpin.build(), pinned);
     a.idealPostNanos = splicedAt + job.residencyMicros * 1000 + blocked;
+    a.drained = drained.thenApply(r -> r.getBuffersList().equals(buffers));
     wl.inFlight(a);
     if (wl.optimistic && !a.segments.isEmpty()
         && !wl.reader.confirm(a.segments.get(0).refs.get(0), w.getFileId(), wl.cookieSlot, a.cookie)) {

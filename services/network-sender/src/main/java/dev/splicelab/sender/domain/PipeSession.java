@@ -57,6 +57,14 @@ final class PipeSession implements AutoCloseable {
     return calls.call(PipeRequest.newBuilder().setDrain(r).build(), TIMEOUT_MILLIS).getDrained();
   }
 
+  /**
+   * Sends a drain without waiting: requests on the stream are handled in order, so the pipe is
+   * drained before this connection's next splice-in. The future fails with the call's status.
+   */
+  java.util.concurrent.CompletableFuture<DrainReply> drainLater(DrainRequest r) {
+    return calls.send(PipeRequest.newBuilder().setDrain(r).build()).thenApply(PipeResponse::getDrained);
+  }
+
   PipeReply close(PipeId r) {
     return calls.call(PipeRequest.newBuilder().setClose(r).build(), TIMEOUT_MILLIS).getClosed();
   }

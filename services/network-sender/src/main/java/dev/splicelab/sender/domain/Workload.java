@@ -263,7 +263,16 @@ final class Workload {
             "release of stable holds of " + a.job.id);
       }
       if (a.unpin.getFolioIdsCount() + a.unpin.getPrivateFolioIdsCount() + a.unpin.getStableFolioIdsCount() > 0) {
-        logged(storage().unpinLater(a.unpin), "unpin of " + a.job.id); // after the releases: one session, in order
+        // after the releases (one session, in order), and once the pins are ours: after the drain
+        a.drained.whenComplete((asSpliced, e) -> {
+          if (e == null && asSpliced) {
+            logged(storage().unpinLater(a.unpin), "unpin of " + a.job.id);
+          } else {
+            lastError = "drain of " + a.job.id + (e != null ? " failed: " + e : " handed over other buffers than spliced")
+                + "; its pins stay with the pipe";
+            log.warn(lastError);
+          }
+        });
       }
     } catch (RuntimeException e) {
       lastError = "release of " + a.job.id + " failed: " + e;

@@ -91,9 +91,12 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
             .setMode(mode).setMaxBuffers(pipe.free()).build());
         long now = s.getAtNanos() > 0 ? s.getAtNanos() : Clocks.epochNanos(clock);
         List<Long> folios = new ArrayList<>();
+        List<PipeBuffer> added = new ArrayList<>(s.getPiecesCount());
         for (SplicePiece piece : s.getPiecesList()) {
-          pipe.push(PipeBuffer.newBuilder().setFileOffset(piece.getFileOffset()).setLength(piece.getLength())
-              .setTransferId(r.getTransferId()).setSplicedAtNanos(now).setRef(piece.getRef()).build());
+          PipeBuffer buffer = PipeBuffer.newBuilder().setFileOffset(piece.getFileOffset()).setLength(piece.getLength())
+              .setTransferId(r.getTransferId()).setSplicedAtNanos(now).setRef(piece.getRef()).build();
+          pipe.push(buffer);
+          added.add(buffer);
           long id = piece.getRef().getFolioId();
           if (folios.size() < 16 && (folios.isEmpty() || folios.get(folios.size() - 1) != id)) {
             folios.add(id);
@@ -111,7 +114,8 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
               "scenario", r.getContext().getScenario()).increment(s.getLength());
         }
         return SpliceInReply.newBuilder().setLength(s.getLength()).setVersion(s.getVersion())
-            .setBuffers(s.getPiecesCount()).setCookie(s.getCookie()).setBytesCopied(s.getBytesCopied()).setAtNanos(now).build();
+            .setBuffers(s.getPiecesCount()).setCookie(s.getCookie()).setBytesCopied(s.getBytesCopied()).setAtNanos(now)
+            .addAllAdded(added).build();
       }
     }
   }
