@@ -69,6 +69,10 @@ final class LoadReport {
     List<Check> out = new ArrayList<>();
     Mean baseline = find(means, "grpc baseline");
     Mean capacity = find(means, "model SHARE capacity");
+    if (smoke && (baseline == null || capacity == null)) {
+      out.add(new Check("ordering", "the smoke needs the grpc baseline and the model SHARE capacity bench; one is missing",
+          false, 0, 0));
+    }
     if (baseline != null && capacity != null) {
       if (smoke) {
         out.add(new Check("ordering", String.format(Locale.ROOT, "baseline %.1f MiB/s >= model SHARE data path %.1f MiB/s > 0",
