@@ -50,7 +50,7 @@ public final class Recheck {
 
   /**
    * As {@link #run(Path, String, long[])}, with the history fed {@code copies} times end to end: copy
-   * i is the recorded history with its file, op, pipe, folio and transfer ids moved to a range of
+   * i is the recorded history with its run, file, op, pipe, folio and transfer ids moved to a range of
    * their own and its times moved past copy i-1, so it is judged as new transfers on new files and
    * every count comes out exactly {@code copies} times the recorded one. This is how a short run
    * becomes a history of a million transfers for the checker's scale test: the verifier cannot
@@ -64,6 +64,7 @@ public final class Recheck {
     Verifier verifier = new Verifier(j -> { });
     TreeSet<Integer> cells = new TreeSet<>();
     Copy copy = new Copy();
+    Map<Integer, Map<String, Map<String, Long>>> out = new TreeMap<>();
     long n = 0;
     for (int i = 0; i < copies; i++) {
       copy.next(i);
@@ -104,24 +105,36 @@ public final class Recheck {
           s.close();
         }
       }
+      finalizeCopy(verifier, copy.runId(runId), cells, stats, out);
     }
     stats[0] = n;
-    Map<Integer, Map<String, Map<String, Long>>> out = new TreeMap<>();
+    return out;
+  }
+
+  /**
+   * Finalizes copy {@code copy}'s cells (its records are all in), adding their counts to {@code
+   * out} by cell; the warm-up (cell -1) is judged and counted in stats[3], never reported.
+   */
+  private static void finalizeCopy(Verifier verifier, String runId, TreeSet<Integer> cells, long[] stats,
+      Map<Integer, Map<String, Map<String, Long>>> out) {
     for (int cell : cells) {
       CellSummary s = verifier.finalizeCell(runId, cell, 0);
       if (stats.length > 3) {
         stats[3] += s.getVerdicts();
       }
       if (cell < 0) {
-        continue; // the warm-up: judged, never reported
+        continue;
       }
-      Map<String, Map<String, Long>> m = new LinkedHashMap<>();
-      m.put("SNAPSHOT", new TreeMap<>(s.getSnapshotMap()));
-      m.put("WINDOW", new TreeMap<>(s.getWindowMap()));
-      m.put("INTEGRITY", new TreeMap<>(s.getIntegrityMap()));
-      out.put(cell, m);
+      Map<String, Map<String, Long>> m = out.computeIfAbsent(cell, k -> new LinkedHashMap<>());
+      add(m, "SNAPSHOT", s.getSnapshotMap());
+      add(m, "WINDOW", s.getWindowMap());
+      add(m, "INTEGRITY", s.getIntegrityMap());
     }
-    return out;
+  }
+
+  private static void add(Map<String, Map<String, Long>> m, String model, Map<String, Long> counts) {
+    Map<String, Long> into = m.computeIfAbsent(model, k -> new TreeMap<>());
+    counts.forEach((k, v) -> into.merge(k, v, Long::sum));
   }
 
   /** A transmission record's time: its last DMA (it was published after that). */
@@ -162,6 +175,15 @@ public final class Recheck {
       suffix = "~" + i;
     }
 
+    /** Copy i's run id: its cells are cells of their own, finalized when the copy has been fed. */
+    String runId(String recorded) {
+      return index == 0 ? recorded : recorded + suffix;
+    }
+
+    private dev.splicelab.proto.RunContext context(dev.splicelab.proto.RunContext c) {
+      return c.toBuilder().setRunId(runId(c.getRunId())).build();
+    }
+
     private long at(long nanos) {
       if (index == 0) {
         if (nanos > 0) {
@@ -196,8 +218,8 @@ public final class Recheck {
         at(r.getAtNanos());
         return r;
       }
-      return r.toBuilder().setFileId(file(r.getFileId())).setOpId(op(r.getOpId())).setAtNanos(at(r.getAtNanos()))
-          .build();
+      return r.toBuilder().setContext(context(r.getContext())).setFileId(file(r.getFileId())).setOpId(op(r.getOpId()))
+          .setAtNanos(at(r.getAtNanos())).build();
     }
 
     SpliceRecord splice(SpliceRecord r) {
@@ -210,7 +232,8 @@ public final class Recheck {
         }
         return r;
       }
-      SpliceRecord.Builder b = r.toBuilder().setTransferId(r.getTransferId() + suffix).setFileId(file(r.getFileId()))
+      SpliceRecord.Builder b = r.toBuilder().setContext(context(r.getContext())).setTransferId(r.getTransferId() + suffix)
+          .setFileId(file(r.getFileId()))
           .setPipeId(r.getPipeId() + pipeShift).setAtNanos(at(r.getAtNanos()));
       for (int k = 0; k < b.getFolioIdsCount(); k++) {
         b.setFolioIds(k, b.getFolioIds(k) + folioShift);
@@ -223,8 +246,8 @@ public final class Recheck {
         file(r.getFileId());
         return r;
       }
-      TransmissionRecord.Builder b = r.toBuilder().setTransferId(r.getTransferId() + suffix)
-          .setFileId(file(r.getFileId()));
+      TransmissionRecord.Builder b = r.toBuilder().setContext(context(r.getContext()))
+          .setTransferId(r.getTransferId() + suffix).setFileId(file(r.getFileId()));
       for (Transmission.Builder t : b.getTransmissionsBuilderList()) {
         t.setCsumReadNanos(at(t.getCsumReadNanos())).setDmaReadNanos(at(t.getDmaReadNanos()));
       }
@@ -238,7 +261,8 @@ public final class Recheck {
         r.getRunsList().forEach(run -> op(run.getOpId()));
         return r;
       }
-      DeliveryRecord.Builder b = r.toBuilder().setTransferId(r.getTransferId() + suffix).setFileId(file(r.getFileId()))
+      DeliveryRecord.Builder b = r.toBuilder().setContext(context(r.getContext())).setTransferId(r.getTransferId() + suffix)
+          .setFileId(file(r.getFileId()))
           .setAtNanos(at(r.getAtNanos()));
       for (dev.splicelab.proto.CellRun.Builder run : b.getRunsBuilderList()) {
         run.setOpId(op(run.getOpId()));
