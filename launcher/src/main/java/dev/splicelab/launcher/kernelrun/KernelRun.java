@@ -70,7 +70,7 @@ public final class KernelRun {
   }
 
   /** The note every kernel run prints about INTEGRITY. */
-  public static final String INTEGRITY_NOTE = "INTEGRITY: the kernel path has no SegmentRecords (the kernel's TCP "
+  public static final String INTEGRITY_NOTE = "INTEGRITY: the kernel path has no TransmissionRecords (the kernel's TCP "
       + "segments and checksums loopback traffic itself), so INTEGRITY only sees torn cells; checksum, MAC and "
       + "retransmission checks do not apply";
 

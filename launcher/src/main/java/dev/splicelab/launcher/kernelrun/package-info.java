@@ -13,7 +13,7 @@
  *       syscall, the version assignment and the record's publication, as the storage node does; what
  *       happens to the data afterwards (pipe, socket queue, the receiver's read) is the kernel's.
  *   <li>The checker's own HistoryReader and Verifier judge each cell from Kafka; there are no
- *       SegmentRecords on this path, so INTEGRITY only sees torn cells.
+ *       TransmissionRecords on this path, so INTEGRITY only sees torn cells.
  *   <li>A short warm-up (cell -1, never judged) precedes the first cell: receivers decoding on a cold
  *       JIT leave data longer in the socket queues, which would bias the first cell only.
  * </ul>

@@ -23,7 +23,8 @@ public final class StorageSession implements AutoCloseable {
   /** Deadline of each call, as the callers' blocking stubs have. */
   public static final long TIMEOUT_MILLIS = 10_000;
 
-  private static final StreamCalls.Codec<StorageRequest, StorageResponse> CODEC = new StreamCalls.Codec<>() {
+  /** How a session's requests and responses carry their ids and failures (package: the tests use it). */
+  static final StreamCalls.Codec<StorageRequest, StorageResponse> CODEC = new StreamCalls.Codec<>() {
     @Override
     public StorageRequest withId(StorageRequest request, long id) {
       return request.toBuilder().setId(id).build();

@@ -43,22 +43,7 @@ class StreamCallsTest {
   private ManagedChannel channel;
   private StreamCalls<StorageRequest, StorageResponse> calls;
 
-  private static final StreamCalls.Codec<StorageRequest, StorageResponse> CODEC = new StreamCalls.Codec<>() {
-    @Override
-    public StorageRequest withId(StorageRequest request, long id) {
-      return request.toBuilder().setId(id).build();
-    }
-
-    @Override
-    public long idOf(StorageResponse response) {
-      return response.getId();
-    }
-
-    @Override
-    public Failure failureOf(StorageResponse response) {
-      return response.hasFailure() ? response.getFailure() : null;
-    }
-  };
+  private static final StreamCalls.Codec<StorageRequest, StorageResponse> CODEC = StorageSession.CODEC;
 
   @BeforeEach
   void start() throws Exception {
