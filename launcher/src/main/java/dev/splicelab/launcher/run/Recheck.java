@@ -1,7 +1,6 @@
 package dev.splicelab.launcher.run;
 
 import com.google.protobuf.MessageLite;
-import com.google.protobuf.Parser;
 import dev.splicelab.checker.domain.Verifier;
 import dev.splicelab.proto.CellSummary;
 import dev.splicelab.proto.DeliveryRecord;
@@ -10,11 +9,7 @@ import dev.splicelab.proto.SpliceRecord;
 import dev.splicelab.proto.Topics;
 import dev.splicelab.proto.Transmission;
 import dev.splicelab.proto.TransmissionRecord;
-import java.io.BufferedInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,7 +18,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
-import java.util.function.ToLongFunction;
 
 /**
  * Re-judges a finished run from its recorded history alone, with the checker's own verifier, and
@@ -68,23 +62,30 @@ public final class Recheck {
     long n = 0;
     for (int i = 0; i < copies; i++) {
       copy.next(i);
-      List<Stream<?>> streams = new ArrayList<>();
+      // copy 0 is fed as recorded and measures the id ranges here; copy i > 0 is moved on each
+      // topic's reading thread (Copy's shifts are fixed before the threads start)
+      boolean measure = i == 0;
+      List<Feed<?>> feeds = new ArrayList<>();
       try {
-        streams.add(new Stream<>(runDir, Topics.MUTATIONS, MutationRecord.parser(), MutationRecord::getAtNanos,
-            r -> verifier.onMutation(copy.mutation(r))));
-        streams.add(new Stream<>(runDir, Topics.SPLICES, SpliceRecord.parser(), SpliceRecord::getAtNanos, r -> {
+        feeds.add(new Feed<>(new RecordedTopic<>(runDir, Topics.MUTATIONS, MutationRecord.parser(),
+            MutationRecord::getAtNanos, measure ? r -> r : copy::mutation),
+            r -> verifier.onMutation(measure ? copy.mutation(r) : r)));
+        feeds.add(new Feed<>(new RecordedTopic<>(runDir, Topics.SPLICES, SpliceRecord.parser(),
+            SpliceRecord::getAtNanos, measure ? r -> r : copy::splice), r -> {
           cells.add(r.getContext().getCell());
-          verifier.onSplice(copy.splice(r));
+          verifier.onSplice(measure ? copy.splice(r) : r);
         }));
-        streams.add(new Stream<>(runDir, Topics.TRANSMISSIONS, TransmissionRecord.parser(), Recheck::lastRead,
-            r -> verifier.onTransmission(copy.transmission(r))));
-        streams.add(new Stream<>(runDir, Topics.DELIVERIES, DeliveryRecord.parser(), DeliveryRecord::getAtNanos,
-            r -> verifier.onDelivery(copy.delivery(r))));
+        feeds.add(new Feed<>(new RecordedTopic<>(runDir, Topics.TRANSMISSIONS, TransmissionRecord.parser(),
+            Recheck::lastRead, measure ? r -> r : copy::transmission),
+            r -> verifier.onTransmission(measure ? copy.transmission(r) : r)));
+        feeds.add(new Feed<>(new RecordedTopic<>(runDir, Topics.DELIVERIES, DeliveryRecord.parser(),
+            DeliveryRecord::getAtNanos, measure ? r -> r : copy::delivery),
+            r -> verifier.onDelivery(measure ? copy.delivery(r) : r)));
         while (true) {
-          Stream<?> next = null;
-          for (Stream<?> s : streams) {
-            if (s.head != null && (next == null || s.time < next.time)) {
-              next = s;
+          Feed<?> next = null;
+          for (Feed<?> f : feeds) {
+            if (f.topic.head() != null && (next == null || f.topic.time() < next.topic.time())) {
+              next = f;
             }
           }
           if (next == null) {
@@ -101,8 +102,8 @@ public final class Recheck {
           }
         }
       } finally {
-        for (Stream<?> s : streams) {
-          s.close();
+        for (Feed<?> f : feeds) {
+          f.topic.close();
         }
       }
       finalizeCopy(verifier, copy.runId(runId), cells, stats, out);
@@ -148,7 +149,7 @@ public final class Recheck {
 
   /**
    * Moves one copy of the history into id and time ranges of its own. Copy 0 is the history as
-   * recorded (and measures the ranges); copy i adds i times each range's stride. Not thread-safe.
+   * recorded (and measures the ranges); copy i adds i times each range's stride. Copy 0 measures (on the judging thread only); the moves of copy i > 0 read only the shifts, fixed before that copy's reading threads start.
    */
   private static final class Copy {
     long index;
@@ -271,84 +272,10 @@ public final class Recheck {
     }
   }
 
-  /**
-   * One recorded topic, read ahead into a buffer ordered by record time. The recorder copied each
-   * topic's partitions as the consumer fetched them, in chunks that jump back and forth in time by
-   * seconds; the buffer puts a record displaced by fewer than {@link #REORDER} records back in
-   * time order (within one time, file order), so each file's records reach the verifier as the
-   * live checker saw them, and transfers are judged near their versions, not minutes later.
-   */
-  private static final class Stream<T extends MessageLite> implements AutoCloseable {
-    static final int REORDER = 50_000;
-
-    private record Item<T>(long time, long seq, T record) {}
-
-    final InputStream in;
-    final Parser<T> parser;
-    final ToLongFunction<T> timeOf;
-    final Consumer<T> sink;
-    final Path file;
-    private final java.util.PriorityQueue<Item<T>> ahead = new java.util.PriorityQueue<>(
-        java.util.Comparator.<Item<T>>comparingLong(Item::time).thenComparingLong(Item::seq));
-    private long seq;
-    private boolean eof;
-    T head;
-    long time;
-
-    Stream(Path runDir, String topic, Parser<T> parser, ToLongFunction<T> timeOf, Consumer<T> sink) throws IOException {
-      this.file = runDir.resolve("events").resolve(topic + ".pb");
-      if (!Files.isRegularFile(file)) {
-        throw new IllegalArgumentException(runDir + ": no recorded history (" + file.getFileName() + " is missing); "
-            + "only runs made by this version of the testbed can be re-checked");
-      }
-      this.in = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
-      this.parser = parser;
-      this.timeOf = timeOf;
-      this.sink = sink;
-      while (!eof && ahead.size() < REORDER) {
-        readOne();
-      }
-      advance();
-    }
-
-    private void readOne() {
-      T r;
-      try {
-        r = parser.parseDelimitedFrom(in);
-      } catch (IOException e) {
-        throw new UncheckedIOException("reading " + file + " failed: " + e.getMessage(), e);
-      }
-      if (r == null) {
-        eof = true;
-      } else {
-        ahead.add(new Item<>(timeOf.applyAsLong(r), seq++, r));
-      }
-    }
-
-    private void advance() {
-      if (!eof) {
-        readOne();
-      }
-      Item<T> next = ahead.poll();
-      head = next == null ? null : next.record();
-      if (next != null) {
-        time = Math.max(time, next.time()); // never back in time within one topic
-      }
-    }
-
+  /** A topic and what its records go to, on the judging thread. */
+  private record Feed<T extends MessageLite>(RecordedTopic<T> topic, Consumer<T> sink) {
     void feed() {
-      T r = head;
-      advance();
-      sink.accept(r);
-    }
-
-    @Override
-    public void close() {
-      try {
-        in.close();
-      } catch (IOException e) {
-        // read-only
-      }
+      sink.accept(topic.take());
     }
   }
 }

@@ -83,6 +83,36 @@ class CellCodecTest {
   }
 
   @Test
+  void everyWordMixOfTwoWritesOrOfDataAndZerosIsTorn() {
+    // A copy racing a store tears at word granularity or finer: try every choice of source for each
+    // of the eight words, over op pairs that differ in one bit, in many bits and in the file id
+    long[][] pairs = {{OP_A, OP_B}, {1, 2}, {1L << 40, (1L << 40) | 1}, {0x7FFFFFFFFFFFFFFFL, 0}};
+    for (long[] pair : pairs) {
+      for (long offset : new long[] {0, 64, 4096, 1L << 33}) {
+        byte[] a = CellCodec.fill(FILE, pair[0], offset, CELL);
+        byte[][] others = {CellCodec.fill(FILE, pair[1], offset, CELL), new byte[CELL],
+            CellCodec.fill(FILE + 1, pair[0], offset, CELL)};
+        for (byte[] b : others) {
+          for (int mask = 1; mask < 255; mask++) {
+            byte[] torn = a.clone();
+            for (int w = 0; w < 8; w++) {
+              if ((mask & (1 << w)) != 0) {
+                System.arraycopy(b, 8 * w, torn, 8 * w, 8);
+              }
+            }
+            if (Arrays.equals(torn, a) || Arrays.equals(torn, b)) {
+              continue; // the words chosen from b equal a's (zero file id bits, equal offsets)
+            }
+            assertThat(CellCodec.decode(torn, 0, FILE, offset).kind())
+                .as("ops %x/%x offset %d words from the other cell %s", pair[0], pair[1], offset, Integer.toBinaryString(mask))
+                .isEqualTo(CellKind.CELL_TORN);
+          }
+        }
+      }
+    }
+  }
+
+  @Test
   void cellHalfDataHalfZerosIsTorn() {
     byte[] a = CellCodec.fill(FILE, OP_A, 256, CELL);
     byte[] firstHalf = a.clone();
@@ -94,12 +124,12 @@ class CellCodecTest {
   }
 
   @Test
-  void anySingleFlippedByteMakesTheCellTorn() {
+  void anySingleFlippedBitMakesTheCellTorn() {
     byte[] good = CellCodec.fill(FILE, OP_A, 512, CELL);
-    for (int i = 0; i < CELL; i++) {
+    for (int i = 0; i < CELL * 8; i++) {
       byte[] bad = good.clone();
-      bad[i] ^= 0x01;
-      assertThat(CellCodec.decode(bad, 0, FILE, 512).kind()).as("flip of byte %d", i).isEqualTo(CellKind.CELL_TORN);
+      bad[i / 8] ^= (byte) (1 << (i % 8));
+      assertThat(CellCodec.decode(bad, 0, FILE, 512).kind()).as("flip of bit %d", i).isEqualTo(CellKind.CELL_TORN);
     }
   }
 
