@@ -82,8 +82,10 @@ def check(docs, where):
         if app == "storage-node":
             if env.get("SPLICELAB_STORAGE_DATA_DIR") != "/data" or "/data" not in [m["mountPath"] for m in c.get("volumeMounts", [])]:
                 e(f"Deployment {n}: SPLICELAB_STORAGE_DATA_DIR=/data with a volume mounted there")
-        if app == "checker" and env.get("SPLICELAB_CHECKER_FROM_BEGINNING") != "true":
-            e(f"Deployment {n}: SPLICELAB_CHECKER_FROM_BEGINNING must be true")
+        if app == "checker" and (env.get("SPLICELAB_CHECKER_FROM_BEGINNING") != "false"
+                                 or not env.get("SPLICELAB_CHECKER_GROUP_ID")):
+            e(f"Deployment {n}: the checker resumes from its committed position: "
+              "SPLICELAB_CHECKER_FROM_BEGINNING=false and a SPLICELAB_CHECKER_GROUP_ID")
         want = CLIENTS.get(app, set())
         have = {k.split("_")[4] for k in env if k.startswith("SPRING_GRPC_CLIENT_CHANNELS_") and k.endswith("_ADDRESS")}
         if have != want: e(f"Deployment {n}: gRPC channels {sorted(have)}, want {sorted(want)}")
