@@ -39,13 +39,21 @@ public final class KafkaBroker implements AutoCloseable {
 
   /** Creates the history topics on an external broker if they are missing; fails fast if unreachable. */
   static void ensureTopics(String bootstrap) {
+    ensureTopics(bootstrap, "");
+  }
+
+  /**
+   * Creates the history topics, each name with {@code prefix} in front, if they are missing; fails
+   * fast if the broker is unreachable. A prefix keeps records apart that no checker must read.
+   */
+  public static void ensureTopics(String bootstrap, String prefix) {
     Properties p = new Properties();
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "15000");
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
     try (Admin admin = Admin.create(p)) {
       var existing = admin.listTopics().names().get(20, TimeUnit.SECONDS);
-      var missing = Topics.ALL.stream().filter(t -> !existing.contains(t))
+      var missing = Topics.ALL.stream().map(t -> prefix + t).filter(t -> !existing.contains(t))
           .map(t -> new NewTopic(t, Topics.PARTITIONS, (short) 1)).collect(Collectors.toList());
       if (!missing.isEmpty()) {
         admin.createTopics(missing).all().get(20, TimeUnit.SECONDS);

@@ -14,9 +14,15 @@ import org.HdrHistogram.Histogram;
 /**
  * One cell of the kernel's own path for the load tests: the scenario's first workload under SHARE
  * (splice file -> pipe -> loopback socket) or COPY_AT_SPLICE (read + write), its records published
- * to {@code bootstrap} as a kernel run publishes them, without judging.
+ * to {@code bootstrap} as a kernel run publishes them, without judging, on topics of their own
+ * ({@link #TOPIC_PREFIX} before each history topic's name): the model's checker, running beside in
+ * the interleaved load test, must neither spend CPU on them during the bench nor keep their
+ * transfers, which no one finalizes.
  */
 public final class KernelBench {
+
+  /** Put before each history topic's name for the benches' records. */
+  public static final String TOPIC_PREFIX = "bench.";
 
   /** What the cell measured; cpuNanos is this JVM's CPU time over the cell (-1 when unknown). */
   public record Result(long transfers, long delivered, long deliveredBytes, double activeSeconds, Histogram latencyMicros,
@@ -33,7 +39,8 @@ public final class KernelBench {
     RunContext ctx = RunContext.newBuilder().setRunId(runId).setCell(cell).setScenario(dilated.name())
         .setStrategy(Strategy.valueOf(strategy)).setSenderMode(SenderMode.SENDER_MODE_UNSPECIFIED).setFaultProfile("loopback")
         .setWorkload(w.name()).build();
-    try (Records records = new Records(bootstrap)) {
+    dev.splicelab.launcher.fleet.KafkaBroker.ensureTopics(bootstrap, TOPIC_PREFIX);
+    try (Records records = new Records(bootstrap, TOPIC_PREFIX)) {
       long cpu0 = ProcessCpu.self();
       KernelCell.Stats st = new KernelCell("[kernel " + strategy + "]", 30000 + cell, false, ctx, dilated, w, seed, records, out)
           .run(dir, duration, "splicelab-load-" + ProcessHandle.current().pid() + "-" + cell + ".dat");

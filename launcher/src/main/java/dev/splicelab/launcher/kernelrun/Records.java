@@ -14,7 +14,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * Publishes a kernel run's protobuf records the way the services do (common's EventPublisher):
  * keyed by file id as a decimal string, idempotent producer, acks=all, so records sent in a given
  * order by one thread for one file land in that order. Thread-safe. A failed send is counted, not
- * thrown: the verifier then sees the gap and reports it.
+ * thrown: the verifier then sees the gap and reports it. With a topic prefix, every record goes
+ * to the prefixed topic instead (the load tests' kernel benches: no checker reads those).
  */
 final class Records implements AutoCloseable {
 
@@ -23,7 +24,14 @@ final class Records implements AutoCloseable {
   private final AtomicLong failures = new AtomicLong();
   private volatile String lastFailure = "";
 
+  private final String topicPrefix;
+
   Records(String bootstrap) {
+    this(bootstrap, "");
+  }
+
+  Records(String bootstrap, String topicPrefix) {
+    this.topicPrefix = topicPrefix;
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
@@ -39,7 +47,7 @@ final class Records implements AutoCloseable {
 
   void publish(String topic, int fileId, MessageLite record) {
     sent.incrementAndGet();
-    producer.send(new ProducerRecord<>(topic, Integer.toString(fileId), record.toByteArray()), (md, e) -> {
+    producer.send(new ProducerRecord<>(topicPrefix + topic, Integer.toString(fileId), record.toByteArray()), (md, e) -> {
       if (e != null) {
         failures.incrementAndGet();
         lastFailure = topic + ": " + e;
