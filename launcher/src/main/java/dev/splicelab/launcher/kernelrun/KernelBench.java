@@ -1,5 +1,6 @@
 package dev.splicelab.launcher.kernelrun;
 
+import dev.splicelab.launcher.fleet.KafkaBroker;
 import dev.splicelab.launcher.fleet.ProcessCpu;
 import dev.splicelab.launcher.scenario.Scenario;
 import dev.splicelab.proto.RunContext;
@@ -39,7 +40,7 @@ public final class KernelBench {
     RunContext ctx = RunContext.newBuilder().setRunId(runId).setCell(cell).setScenario(dilated.name())
         .setStrategy(Strategy.valueOf(strategy)).setSenderMode(SenderMode.SENDER_MODE_UNSPECIFIED).setFaultProfile("loopback")
         .setWorkload(w.name()).build();
-    dev.splicelab.launcher.fleet.KafkaBroker.ensureTopics(bootstrap, TOPIC_PREFIX);
+    KafkaBroker.ensureTopics(bootstrap, TOPIC_PREFIX);
     try (Records records = new Records(bootstrap, TOPIC_PREFIX)) {
       long cpu0 = ProcessCpu.self();
       KernelCell.Stats st = new KernelCell("[kernel " + strategy + "]", 30000 + cell, false, ctx, dilated, w, seed, records, out)

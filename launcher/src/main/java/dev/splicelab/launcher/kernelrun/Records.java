@@ -50,7 +50,7 @@ final class Records implements AutoCloseable {
     producer.send(new ProducerRecord<>(topicPrefix + topic, Integer.toString(fileId), record.toByteArray()), (md, e) -> {
       if (e != null) {
         failures.incrementAndGet();
-        lastFailure = topic + ": " + e;
+        lastFailure = topicPrefix + topic + ": " + e;
       }
     });
   }

@@ -149,7 +149,9 @@ public final class Recheck {
 
   /**
    * Moves one copy of the history into id and time ranges of its own. Copy 0 is the history as
-   * recorded (and measures the ranges); copy i adds i times each range's stride. Copy 0 measures (on the judging thread only); the moves of copy i > 0 read only the shifts, fixed before that copy's reading threads start.
+   * recorded (and measures the ranges); copy i adds i times each range's stride. Threading: copy 0
+ * measures on the judging thread only; the moves of copy i > 0, on the topics' reading threads,
+ * read only the shifts, fixed before that copy's threads start.
    */
   private static final class Copy {
     long index;
