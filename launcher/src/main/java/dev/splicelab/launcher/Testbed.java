@@ -284,7 +284,8 @@ public final class Testbed implements Runnable {
     writeVerdicts(runDir, runId, cells);
     RunReport report = new RunReport(runId, sc.name(), sc.description(), seed, startedAt, (System.nanoTime() - t0) / 1e9,
         kafkaInfo, System.getProperty("java.vm.name") + " " + System.getProperty("java.version"),
-        System.getProperty("os.name") + " " + System.getProperty("os.version") + ", " + Runtime.getRuntime().availableProcessors() + " cores",
+        System.getProperty("os.name") + " " + System.getProperty("os.version") + ", " + Runtime.getRuntime().availableProcessors() + " cores, "
+            + dev.splicelab.launcher.fleet.TimerSlack.describe(),
         cells);
     ReportWriter.write(report, runDir);
     Path latest = runsDir.resolve("latest");

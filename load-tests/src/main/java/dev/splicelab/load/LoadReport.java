@@ -119,7 +119,7 @@ final class LoadReport {
     root.put("jvm_options", dev.splicelab.launcher.fleet.ServiceJvm.options("service"));
     root.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
     root.put("host", System.getProperty("os.name") + " " + System.getProperty("os.version") + ", "
-        + Runtime.getRuntime().availableProcessors() + " cores");
+        + Runtime.getRuntime().availableProcessors() + " cores, " + dev.splicelab.launcher.fleet.TimerSlack.describe());
     root.put("measurements", all);
     root.put("means", means(all));
     root.put("checks", checks);

@@ -159,9 +159,12 @@ final class Connection {
           continue;
         }
         cell.started(transferId, s.length(), s.length() < length, s.atNanos(), residency);
-        if (residency > 0) {
-          LockSupport.parkNanos(residency * 1000);
+        // the residency counts from the splice-in, as the model's does (the time since is not added)
+        long deadline = System.nanoTime() + residency * 1000 - (EpochNanos.now() - s.atNanos());
+        for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+          LockSupport.parkNanos(left);
         }
+        cell.woke(transferId, EpochNanos.now() - s.atNanos() - residency * 1000);
         byte[] id = transferId.getBytes(StandardCharsets.UTF_8);
         if (HEADER + id.length > header.size()) {
           header = new Memory(HEADER + id.length);

@@ -139,7 +139,15 @@ final class KernelCell {
     } else {
       bytesCopied.addAndGet(length);
     }
-    inFlight.put(transferId, new long[] {System.nanoTime(), length, splicedAtNanos, residencyMicros});
+    inFlight.put(transferId, new long[] {System.nanoTime(), length, splicedAtNanos, residencyMicros, 0});
+  }
+
+  /** The sending thread woke from the transfer's residency {@code lateNanos} after it was due. */
+  void woke(String transferId, long lateNanos) {
+    inFlight.computeIfPresent(transferId, (id, t) -> {
+      t[4] = Math.max(0, lateNanos / 1000);
+      return t;
+    });
   }
 
   void delivered(String transferId, long length) {
@@ -148,7 +156,7 @@ final class KernelCell {
     long[] t = inFlight.remove(transferId);
     if (t != null) {
       latency.recordValue(Math.max(1, (System.nanoTime() - t[0]) / 1000));
-      windows.record(t[3], (EpochNanos.now() - t[2]) / 1000);
+      windows.record(t[3], (EpochNanos.now() - t[2]) / 1000, t[4], 0);
       if (share) {
         referenced.addAndGet(-t[1]);
       }

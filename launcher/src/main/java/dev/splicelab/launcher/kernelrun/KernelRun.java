@@ -280,8 +280,9 @@ public final class KernelRun {
           CellResult r = result(c, cs, st, new CellResult.Timing(st.fidelity(), RUNNABLE.get(c.strategy()), cpuMillis,
               timeScale));
           out.printf(Locale.ROOT, "%s race window (splice-in to the receiver's read): %.2f ms implied (residency), %.2f ms "
-              + "measured: overhead %.1f%%%s%n", kc.label(), st.fidelity().getImpliedMeanUs() / 1000,
+              + "measured: overhead %.1f%% (%s)%s%n", kc.label(), st.fidelity().getImpliedMeanUs() / 1000,
               st.fidelity().getMeasuredMeanUs() / 1000, 100 * r.timing().overheadFraction(),
+              dev.splicelab.launcher.report.ConsoleTable.overheadParts(st.fidelity()),
               r.timing().notRepresentative() == null ? "" : " (NOT REPRESENTATIVE)");
           results.add(r);
           out.printf("%s judged %d of %d transfers: %d SNAPSHOT violations %s (%d silent)%n", kc.label(), cs.getVerdicts(),
@@ -314,7 +315,8 @@ public final class KernelRun {
     }
     Testbed.writeVerdicts(runDir, runId, results);
     writeKernelJson(runDir, runId, sc, seed, env, notes, cellInfo);
-    String host = String.format(Locale.ROOT, "%s %s %s (%s), %d cores; real kernel, files in %s: %s, mount %s type %s %s / %s;"
+    String host = String.format(Locale.ROOT, "%s %s %s (%s), %d cores, " + dev.splicelab.launcher.fleet.TimerSlack.describe()
+        + "; real kernel, files in %s: %s, mount %s type %s %s / %s;"
         + " folios after 64 KiB pwrites %s, after 4 KiB pwrites %s (kernel.json)", System.getProperty("os.name"),
         env.kernelRelease(), env.machine(), env.kernelVersion(), Runtime.getRuntime().availableProcessors(), env.dir(),
         env.fsName(), env.mountPoint(), env.mountType(), env.mountOptions(), env.superOptions(), env.folios64k(),

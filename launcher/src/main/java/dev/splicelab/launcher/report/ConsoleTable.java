@@ -188,6 +188,12 @@ public final class ConsoleTable {
         t.fidelity().getMeasuredMeanUs() / 1000) : "-";
   }
 
+  /** Where a cell's overhead went (TimeFidelity's parts), as "wake 120 us, post 40 us, wire 300 us". */
+  public static String overheadParts(dev.splicelab.proto.TimeFidelity f) {
+    return String.format(Locale.ROOT, "wake %.0f us, post %.0f us, wire %.0f us", f.getOverheadWakeMeanUs(),
+        f.getOverheadPostMeanUs(), f.getOverheadWireMeanUs());
+  }
+
   private static String otherClasses(CellResult c) {
     long n = 0;
     for (Map.Entry<String, Long> e : Metrics.byClass(c, headlineModel(c)).entrySet()) {

@@ -176,6 +176,11 @@ public final class ReportWriter {
     m.put("implied_window_us", stats(f.getImpliedMeanUs(), f.getImpliedP50Us(), f.getImpliedP99Us()));
     m.put("measured_window_us", stats(f.getMeasuredMeanUs(), f.getMeasuredP50Us(), f.getMeasuredP99Us()));
     m.put("overhead_us", stats(f.getOverheadMeanUs(), f.getOverheadP50Us(), f.getOverheadP99Us()));
+    Map<String, Object> parts = new LinkedHashMap<>();
+    parts.put("wake", finite(f.getOverheadWakeMeanUs()));
+    parts.put("post", finite(f.getOverheadPostMeanUs()));
+    parts.put("wire", finite(f.getOverheadWireMeanUs()));
+    m.put("overhead_parts_mean_us", parts);
     m.put("overhead_fraction", t.measured() ? finite(t.overheadFraction()) : null);
     m.put("representative", t.measured() ? t.notRepresentative() == null : null);
     m.put("not_representative_because", t.notRepresentative());
@@ -551,8 +556,10 @@ public final class ReportWriter {
           .append("\">")
           .append(esc(ConsoleTable.window(t)))
           .append("</td>");
-      td(h, t.notRepresentative() != null ? "num bad" : "num",
-          t.measured() ? esc(String.format(Locale.ROOT, "%.1f%%", 100 * t.overheadFraction())) : "-");
+      h.append("<td class=\"").append(t.notRepresentative() != null ? "num bad" : "num").append("\" title=\"")
+          .append(esc(t.measured() ? ConsoleTable.overheadParts(t.fidelity()) : "not measured")).append("\">")
+          .append(t.measured() ? esc(String.format(Locale.ROOT, "%.1f%%", 100 * t.overheadFraction())) : "-")
+          .append("</td>");
       h.append("</tr>\n");
     }
     h.append("</tbody>\n</table>\n</div>\n");

@@ -292,9 +292,10 @@ public final class RunDriver implements AutoCloseable {
     double cpuMillis = cpu0 < 0 || cpu1 < 0 || cs.getTransfers() == 0 ? -1 : (cpu1 - cpu0) / 1e6 / cs.getTransfers();
     CellResult.Timing timing = new CellResult.Timing(cs.getFidelity(), ss.getDataPath(), cpuMillis, timeScale);
     String unrepresentative = timing.notRepresentative();
-    out.printf(Locale.ROOT, "%s race window: %.2f ms implied, %.2f ms measured: overhead %.1f%%%s; %s; CPU %s per transfer%n",
-        label, cs.getFidelity().getImpliedMeanUs() / 1000, cs.getFidelity().getMeasuredMeanUs() / 1000,
-        100 * timing.overheadFraction(), unrepresentative == null ? "" : " (NOT REPRESENTATIVE)", ss.getDataPath(),
+    out.printf(Locale.ROOT, "%s race window: %.2f ms implied, %.2f ms measured: overhead %.1f%% (%s)%s; %s; CPU %s per "
+        + "transfer%n", label, cs.getFidelity().getImpliedMeanUs() / 1000, cs.getFidelity().getMeasuredMeanUs() / 1000,
+        100 * timing.overheadFraction(), dev.splicelab.launcher.report.ConsoleTable.overheadParts(cs.getFidelity()),
+        unrepresentative == null ? "" : " (NOT REPRESENTATIVE)", ss.getDataPath(),
         cpuMillis < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f ms", cpuMillis));
     return new CellResult(cell.index(), cell.strategy(), cell.senderMode(), cell.profile().name(), cell.workload().name(),
         cs.getTransfers(), cs.getVerdicts(), ss.getTransfersStarted(), byModel, headline, new TreeMap<>(cs.getWrongBytesMap()),

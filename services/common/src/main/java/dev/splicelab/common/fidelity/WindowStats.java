@@ -17,9 +17,21 @@ public final class WindowStats {
   private long count;
   private double impliedSum;
   private double measuredSum;
+  private double wakeSum;
+  private double postSum;
 
-  /** Records one attempt's windows, microseconds. */
-  public synchronized void record(long impliedUs, long measuredUs) {
+  /** Records one attempt's windows, microseconds, with no breakdown of the overhead (all of it is wire). */
+  public void record(long impliedUs, long measuredUs) {
+    record(impliedUs, measuredUs, 0, 0);
+  }
+
+  /**
+   * Records one attempt's windows and two parts of its overhead (see TimeFidelity), microseconds;
+   * the rest of measured minus implied counts as wire.
+   */
+  public synchronized void record(long impliedUs, long measuredUs, long wakeUs, long postUs) {
+    wakeSum += wakeUs;
+    postSum += postUs;
     implied.recordValue(Math.max(0, impliedUs));
     measured.recordValue(Math.max(0, measuredUs));
     overhead.recordValue(Math.max(0, measuredUs - impliedUs));
@@ -42,7 +54,9 @@ public final class WindowStats {
         .setMeasuredMeanUs(measuredSum / count).setMeasuredP50Us(measured.getValueAtPercentile(50))
         .setMeasuredP99Us(measured.getValueAtPercentile(99))
         .setOverheadMeanUs((measuredSum - impliedSum) / count).setOverheadP50Us(overhead.getValueAtPercentile(50))
-        .setOverheadP99Us(overhead.getValueAtPercentile(99)).build();
+        .setOverheadP99Us(overhead.getValueAtPercentile(99))
+        .setOverheadWakeMeanUs(wakeSum / count).setOverheadPostMeanUs(postSum / count)
+        .setOverheadWireMeanUs((measuredSum - impliedSum - wakeSum - postSum) / count).build();
   }
 
   /**

@@ -48,6 +48,20 @@ class WindowStatsTest {
   }
 
   @Test
+  void theOverheadSplitsIntoWakePostAndTheRestAsWire() {
+    WindowStats s = new WindowStats();
+    s.record(1000, 1400, 100, 50);
+    s.record(2000, 2200, 60, 10);
+    s.record(500, 600); // no breakdown: all wire
+    TimeFidelity f = s.snapshot();
+    assertThat(f.getOverheadWakeMeanUs()).isEqualTo(160.0 / 3);
+    assertThat(f.getOverheadPostMeanUs()).isEqualTo(60.0 / 3);
+    assertThat(f.getOverheadWireMeanUs()).isEqualTo((250.0 + 130 + 100) / 3);
+    assertThat(f.getOverheadWakeMeanUs() + f.getOverheadPostMeanUs() + f.getOverheadWireMeanUs())
+        .isCloseTo(f.getOverheadMeanUs(), org.assertj.core.data.Offset.offset(1e-9));
+  }
+
+  @Test
   void aNegativeOverheadIsZeroInThePercentilesButKeepsItsSignInTheMean() {
     WindowStats s = new WindowStats();
     s.record(1000, 900);

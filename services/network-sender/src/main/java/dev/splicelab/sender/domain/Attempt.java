@@ -45,6 +45,13 @@ final class Attempt {
   /** Epoch nanos of the latest read of the attempt's bytes for the wire, as measured and as implied. */
   long lastReadNanos;
   long idealLastReadNanos;
+  /**
+   * Epoch nanos: when the application thread woke from the residency, and when it had scheduled
+   * the DMA (0 until then); nanos it waited for send-buffer space. For the overhead's breakdown.
+   */
+  long wokeNanos;
+  long postedNanos;
+  long blockedNanos;
 
   Attempt(Job job, Connection connection, int number, long version, long cookie, long length, long spliceAtNanos,
       List<OutboundSegment> segments, UnpinRequest unpin, int pinnedPages) {
@@ -100,6 +107,19 @@ final class Attempt {
 
   synchronized List<Transmission> transmissions() {
     return List.copyOf(transmissions);
+  }
+
+  /**
+   * The round trip an ack of transmission {@code tx} of segment {@code seq} measures, nanos; -1 when
+   * it measures none (Karn's rule: a segment ever retransmitted gives no sample, its ack is
+   * ambiguous; nor does a segment already acknowledged).
+   */
+  synchronized long roundTripNanos(int seq, int tx, long nowNanos) {
+    OutboundSegment s = seq >= 0 && seq < segments.size() ? segments.get(seq) : null;
+    if (s == null || s.acked || tx != 0 || s.transmissions != 1 || s.sentNanos == 0) {
+      return -1;
+    }
+    return Math.max(0, nowNanos - s.sentNanos);
   }
 
   /** Marks a segment acknowledged; true when it was the last one. */

@@ -165,6 +165,7 @@ final class Connection implements Runnable {
     wl.bytesCopied.addAndGet(spliced.getBytesCopied());
     long splicedAt = spliced.getAtNanos();
     waitUntil(splicedAt + job.residencyMicros * 1000, job.residencyMicros);
+    long woke = Clocks.epochNanos(wl.clock);
     long blocked = awaitSpace(spliced.getLength());
     // splice(pipe -> socket): the buffers leave the pipe now. The splice-in's reply already named
     // them, so the drain's round trip to the broker stays out of the race window (the kernel has
@@ -183,6 +184,8 @@ final class Connection implements Runnable {
     Attempt a = new Attempt(job, this, number, spliced.getVersion(), spliced.getCookie(), spliced.getLength(), splicedAt,
         cut(buffers), unpin.build(), pinned);
     a.idealPostNanos = splicedAt + job.residencyMicros * 1000 + blocked;
+    a.wokeNanos = woke;
+    a.blockedNanos = blocked;
     a.drained = drained.thenApply(r -> r.getBuffersList().equals(buffers));
     wl.inFlight(a);
     if (wl.optimistic && !a.segments.isEmpty()

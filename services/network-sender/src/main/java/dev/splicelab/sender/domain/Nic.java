@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * checksums its skbs in sendmsg: the checksum read (CSUM_SOFTWARE) or the encryption into the
  * sender's own buffer (TLS_SW). Each is DMAed csum_to_dma later, or when the wire is free of the
  * segments before it (at the link's bandwidth); that read is what goes out (CSUM_OFFLOAD and
- * TLS_OFFLOAD read only then). Every transmission arms an RTO; an expired one prepares the segment
- * again (a fresh read, except TLS_SW, which resends its ciphertext) until the link's attempts run
- * out. OPTIMISTIC_CONFIRM confirms the cookie atomically with every read.
+ * TLS_OFFLOAD read only then). Every transmission arms an RTO (adaptive and backed off, see
+ * {@link RetransmitTimeout}); an expired one prepares the segment again (a fresh read, except
+ * TLS_SW, which resends its ciphertext) until the link's attempts run out. OPTIMISTIC_CONFIRM confirms the cookie atomically with every read.
  *
  * <p>Alongside every time it schedules, the NIC keeps the time the scenario implies (the same
  * schedule with no time of the testbed's own: no late wake-up, no slow call), from which each
@@ -60,16 +60,34 @@ final class Nic implements Runnable {
   private long wireFreeNanos;
   private long idealWireFreeNanos;
   private final Thread thread;
+  /** The connection's RTO, from the round trips its acks measure. */
+  private final RetransmitTimeout rto;
 
   Nic(Workload wl, Connection conn) {
     this.wl = wl;
     this.conn = conn;
+    this.rto = new RetransmitTimeout(wl.w.getLink().getRtoUs() * 1000);
     this.thread = new Thread(this, "nic-" + conn.index);
     this.thread.setDaemon(true);
   }
 
   void start() {
     thread.start();
+  }
+
+  /** An ack measured a round trip (of a segment sent once), nanos: it updates the RTO. Any thread. */
+  void roundTrip(long nanos) {
+    rto.sample(nanos);
+  }
+
+  /**
+   * The RTO the scenario implies for transmission {@code tx} of a segment: the minimum RTO plus
+   * the link's round trip (the smoothed round trip of a connection the testbed does not slow),
+   * backed off tx times.
+   */
+  private long impliedRtoNanos(int tx) {
+    var l = wl.w.getLink();
+    return RetransmitTimeout.backedOff(l.getRtoUs() * 1000 + 2 * l.getLatencyUs() * 1000, tx);
   }
 
   void stop() {
@@ -100,6 +118,9 @@ final class Nic implements Runnable {
     }
     lock.lock();
     try {
+      synchronized (a) {
+        a.postedNanos = Clocks.epochNanos(wl.clock);
+      }
       for (OutboundSegment s : a.segments) {
         scheduleDma(a, s, 0);
       }
@@ -336,7 +357,7 @@ final class Nic implements Runnable {
       serialize = Math.max(serialize, w.serializeNanos());
     }
     List<EmulatedLink.Fate> fates = conn.link.send(segments, serialize);
-    long rtoAt = System.nanoTime() + wl.w.getLink().getRtoUs() * 1000;
+    long sent = System.nanoTime();
     lock.lock();
     try {
       for (int i = 0; i < burst.size(); i++) {
@@ -345,9 +366,10 @@ final class Nic implements Runnable {
         synchronized (w.attempt()) {
           w.outbound().lost = lost;
           w.outbound().rejected = false;
+          w.outbound().sentNanos = sent;
         }
         w.attempt().transmitted(w.record().setLostOnLink(lost).build(), w.readNanos(), w.idealReadNanos());
-        add(new Event(rtoAt, order++, w.attempt(), w.outbound(), w.transmission(), false));
+        add(new Event(sent + rto.nanos(w.transmission()), order++, w.attempt(), w.outbound(), w.transmission(), false));
       }
     } finally {
       lock.unlock();
@@ -372,10 +394,11 @@ final class Nic implements Runnable {
       return;
     }
     boolean implied;
+    long impliedRto = impliedRtoNanos(tx);
     synchronized (a) {
-      implied = s.lost || s.rejected || roundTripNanos(s) >= wl.w.getLink().getRtoUs() * 1000;
+      implied = s.lost || s.rejected || roundTripNanos(s) >= impliedRto;
     }
-    long idealPrep = implied && s.idealLastDmaNanos > 0 ? s.idealLastDmaNanos + wl.w.getLink().getRtoUs() * 1000 : 0;
+    long idealPrep = implied && s.idealLastDmaNanos > 0 ? s.idealLastDmaNanos + impliedRto : 0;
     if (!prepare(a, s, idealPrep)) {
       confirmFailed(a);
       return;

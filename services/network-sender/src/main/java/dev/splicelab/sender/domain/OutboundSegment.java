@@ -40,6 +40,8 @@ final class OutboundSegment {
   /** Epoch nanos of the latest transmission's DMA: as it happened, and as the scenario implies it. */
   long lastDmaNanos;
   long idealLastDmaNanos;
+  /** System.nanoTime() when the latest transmission went on the link: its round trip's start. */
+  long sentNanos;
 
   OutboundSegment(int seq, long fileOffset, int length, List<FolioRef> refs) {
     this.seq = seq;

@@ -210,6 +210,10 @@ final class Workload {
       a.rejected(ack.getSeq());
       return;
     }
+    long rtt = a.roundTripNanos(ack.getSeq(), ack.getAttempt(), System.nanoTime());
+    if (rtt >= 0) {
+      a.connection.nic.roundTrip(rtt);
+    }
     if (a.acked(ack.getSeq())) {
       end(a, AttemptOutcome.ACKED);
     } else if (stableFromChecksum) {
@@ -284,19 +288,23 @@ final class Workload {
     }
     long measured = 0;
     long implied = 0;
+    long wake = 0;
+    long post = 0;
     synchronized (a) {
       if (a.lastReadNanos > 0) {
         measured = (a.lastReadNanos - a.spliceAtNanos) / 1000;
         implied = (a.idealLastReadNanos - a.spliceAtNanos) / 1000;
+        wake = Math.max(0, (a.wokeNanos - a.spliceAtNanos) / 1000 - a.job.residencyMicros);
+        post = a.postedNanos == 0 ? 0 : Math.max(0, (a.postedNanos - a.wokeNanos - a.blockedNanos) / 1000);
       }
     }
     if (measured > 0 || implied > 0) {
-      windows.record(implied, measured);
+      windows.record(implied, measured, wake, post);
     }
     events.publish(Topics.TRANSMISSIONS, w.getFileId(), TransmissionRecord.newBuilder().setContext(w.getContext())
         .setTransferId(a.job.id).setFileId(w.getFileId()).setSpliceAttempt(a.number).setSegmentCount(a.segments.size())
         .addAllTransmissions(a.transmissions()).setOutcome(outcome).setMeasuredWindowUs(measured)
-        .setImpliedWindowUs(implied).build());
+        .setImpliedWindowUs(implied).setOverheadWakeUs(wake).setOverheadPostUs(post).build());
     switch (outcome) {
       case ACKED -> {
         completed.incrementAndGet();
