@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * segments before it (at the link's bandwidth); that read is what goes out (CSUM_OFFLOAD and
  * TLS_OFFLOAD read only then). Every transmission arms an RTO (adaptive and backed off, see
  * {@link RetransmitTimeout}); an expired one prepares the segment again (a fresh read, except
- * TLS_SW, which resends its ciphertext) until the link's attempts run out. OPTIMISTIC_CONFIRM confirms the cookie atomically with every read.
+ * TLS_SW, which resends its ciphertext) until the link's attempts run out. OPTIMISTIC_CONFIRM
+ * confirms the cookie atomically with every read.
  *
  * <p>Alongside every time it schedules, the NIC keeps the time the scenario implies (the same
  * schedule with no time of the testbed's own: no late wake-up, no slow call), from which each
