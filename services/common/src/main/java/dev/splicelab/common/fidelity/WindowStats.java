@@ -20,11 +20,6 @@ public final class WindowStats {
   private double wakeSum;
   private double postSum;
 
-  /** Records one attempt's windows, microseconds, with no breakdown of the overhead (all of it is wire). */
-  public void record(long impliedUs, long measuredUs) {
-    record(impliedUs, measuredUs, 0, 0);
-  }
-
   /**
    * Records one attempt's windows and two parts of its overhead (see TimeFidelity), microseconds;
    * the rest of measured minus implied counts as wire.

@@ -62,12 +62,12 @@ final class Nic implements Runnable {
   private long idealWireFreeNanos;
   private final Thread thread;
   /** The connection's RTO, from the round trips its acks measure. */
-  private final RetransmitTimeout rto;
+  private final RetransmitTimeout timeout;
 
   Nic(Workload wl, Connection conn) {
     this.wl = wl;
     this.conn = conn;
-    this.rto = new RetransmitTimeout(wl.w.getLink().getRtoUs() * 1000);
+    this.timeout = new RetransmitTimeout(wl.w.getLink().getRtoUs() * 1000);
     this.thread = new Thread(this, "nic-" + conn.index);
     this.thread.setDaemon(true);
   }
@@ -78,7 +78,7 @@ final class Nic implements Runnable {
 
   /** An ack measured a round trip (of a segment sent once), nanos: it updates the RTO. Any thread. */
   void roundTrip(long nanos) {
-    rto.sample(nanos);
+    timeout.sample(nanos);
   }
 
   /**
@@ -370,7 +370,7 @@ final class Nic implements Runnable {
           w.outbound().sentNanos = sent;
         }
         w.attempt().transmitted(w.record().setLostOnLink(lost).build(), w.readNanos(), w.idealReadNanos());
-        add(new Event(sent + rto.nanos(w.transmission()), order++, w.attempt(), w.outbound(), w.transmission(), false));
+        add(new Event(sent + timeout.nanos(w.transmission()), order++, w.attempt(), w.outbound(), w.transmission(), false));
       }
     } finally {
       lock.unlock();
