@@ -68,10 +68,16 @@ public record CellResult(
    * @param cpuMillisPerTransfer CPU time of the testbed's processes (services, broker, launcher) per
    *     transfer, milliseconds; negative when it could not be measured (containers)
    * @param timeScale the scenario's time_scale (every time constant multiplied, every rate divided)
+   * @param pace the mutation rate the scenario asks for against the one its writers kept
    */
   public record Timing(dev.splicelab.proto.TimeFidelity fidelity, String dataPath, double cpuMillisPerTransfer,
-      double timeScale) {
+      double timeScale, MutationPace pace) {
     public static final Timing NONE = new Timing(dev.splicelab.proto.TimeFidelity.getDefaultInstance(), "", -1, 1);
+
+    /** A cell whose mutation pace was not measured. */
+    public Timing(dev.splicelab.proto.TimeFidelity fidelity, String dataPath, double cpuMillisPerTransfer, double timeScale) {
+      this(fidelity, dataPath, cpuMillisPerTransfer, timeScale, MutationPace.NONE);
+    }
 
     /** Mean overhead over the mean implied window. */
     public double overheadFraction() {
@@ -82,19 +88,67 @@ public record CellResult(
       return fidelity.getTransfers() > 0;
     }
 
-    /** Null when the cell is representative, else why not. */
+    /** Null when the cell is representative, else why not (the windows, the mutation pace, or both). */
     public String notRepresentative() {
-      if (!measured()) {
-        return null;
-      }
+      List<String> why = new java.util.ArrayList<>();
       double f = overheadFraction();
-      if (f <= dev.splicelab.common.fidelity.WindowStats.REPRESENTATIVE) {
-        return null;
+      if (measured() && f > dev.splicelab.common.fidelity.WindowStats.REPRESENTATIVE) {
+        why.add(String.format(java.util.Locale.ROOT, "the testbed's overhead is %.0f%% of the scenario's window "
+            + "(%.2f ms implied, %.2f ms measured on average; more than %.0f%% widens every race)", 100 * f,
+            fidelity.getImpliedMeanUs() / 1000, fidelity.getMeasuredMeanUs() / 1000,
+            100 * dev.splicelab.common.fidelity.WindowStats.REPRESENTATIVE));
       }
-      return String.format(java.util.Locale.ROOT, "the testbed's overhead is %.0f%% of the scenario's window "
-          + "(%.2f ms implied, %.2f ms measured on average; more than %.0f%% widens every race)", 100 * f,
-          fidelity.getImpliedMeanUs() / 1000, fidelity.getMeasuredMeanUs() / 1000,
-          100 * dev.splicelab.common.fidelity.WindowStats.REPRESENTATIVE);
+      if (!pace.kept()) {
+        why.add(String.format(java.util.Locale.ROOT, "the writers kept %.0f of the %.0f mutations/s the scenario asks "
+            + "for (%.0f%%; the testbed held them up, and fewer mutations make every race rarer)",
+            pace.achievedPerSecond(), pace.askedPerSecond(), 100 * pace.fraction()));
+      }
+      return why.isEmpty() ? null : String.join("; and ", why);
+    }
+  }
+
+  /**
+   * The mutation rate a cell's scenario asks for against the one its writers kept. Writers issue
+   * Poisson arrivals and catch up when late, so a shortfall means the testbed (the calls, the
+   * page-cache locks, the CPU) held them up, unless the strategy itself stalled them.
+   *
+   * @param askedPerSecond the workload's rate_per_second, divided by time_scale; 0 when mutations are off
+   * @param achievedPerSecond mutations applied over the cell's active seconds
+   * @param expected mutations the asked rate gives over the active seconds
+   * @param writerStalls writer stalls the strategy imposed (STABLE_PAGES waits, the completion
+   *     contract): writers held up by design fall behind, so such a cell's pace is shown, not judged
+   */
+  public record MutationPace(double askedPerSecond, double achievedPerSecond, double expected, long writerStalls) {
+    public static final MutationPace NONE = new MutationPace(0, 0, 0, 0);
+    /** The least fraction of the asked rate a judged cell must keep. */
+    public static final double KEPT = 0.9;
+
+    /** The pace of {@code mutations} applied over {@code activeSeconds} at {@code askedPerSecond}. */
+    public static MutationPace of(double askedPerSecond, long mutations, double activeSeconds, long writerStalls) {
+      if (askedPerSecond <= 0 || activeSeconds <= 0) {
+        return NONE;
+      }
+      return new MutationPace(askedPerSecond, mutations / activeSeconds, askedPerSecond * activeSeconds, writerStalls);
+    }
+
+    public boolean judged() {
+      return askedPerSecond > 0 && writerStalls == 0;
+    }
+
+    public double fraction() {
+      return askedPerSecond > 0 ? achievedPerSecond / askedPerSecond : 1;
+    }
+
+    /**
+     * Whether the writers kept the pace: at least {@link #KEPT} of it, or within three standard
+     * deviations of the Poisson count the rate gives (a short or slow cell's own spread).
+     */
+    public boolean kept() {
+      if (!judged()) {
+        return true;
+      }
+      double achieved = achievedPerSecond * (expected / askedPerSecond);
+      return achieved >= Math.min(KEPT * expected, expected - 3 * Math.sqrt(expected));
     }
   }
 

@@ -134,6 +134,8 @@ public final class ConsoleTable {
                 + " (WINDOW for COMPLETION_AFTER_SNAPSHOT, SNAPSHOT otherwise)",
             "silent: SNAPSHOT violations the receiver accepted",
             "detected: corruption the receiver caught (checksum, MAC)",
+            "mutations/s: kept by the writers / asked by the scenario (under 90%, with no writer stalls by the strategy:"
+                + " not representative)",
             "window ms: the mean race window (splice-in to the last read for the wire) the scenario implies / the one"
                 + " measured; overhead: the difference as a fraction of the implied window (over 10%: not representative)."),
         "; ",
@@ -176,10 +178,16 @@ public final class ConsoleTable {
             "transfers/s",
             cells,
             c -> String.format(Locale.ROOT, "%.1f", c.transfersPerSecond())));
+    cols.add(num("mutations/s", cells, c -> mutationRate(c.timing().pace())));
     cols.add(num("window ms", cells, c -> window(c.timing())));
     cols.add(num("overhead", cells, c -> c.timing().measured()
         ? String.format(Locale.ROOT, "%.1f%%", 100 * c.timing().overheadFraction()) : "-"));
     return cols;
+  }
+
+  /** Kept/asked mutations per second ("122/400"), "-" when mutations are off or not measured. */
+  static String mutationRate(CellResult.MutationPace p) {
+    return p.askedPerSecond() > 0 ? String.format(Locale.ROOT, "%.0f/%.0f", p.achievedPerSecond(), p.askedPerSecond()) : "-";
   }
 
   /** Implied/measured mean race window, milliseconds. */
@@ -192,6 +200,19 @@ public final class ConsoleTable {
   public static String overheadParts(dev.splicelab.proto.TimeFidelity f) {
     return String.format(Locale.ROOT, "wake %.0f us, post %.0f us, wire %.0f us", f.getOverheadWakeMeanUs(),
         f.getOverheadPostMeanUs(), f.getOverheadWireMeanUs());
+  }
+
+  /**
+   * "mutations 122/s of 400/s asked (31%)", with a leading "; ", or "" when mutations are off;
+   * "(writers stalled by the strategy: not judged)" when the strategy held writers up by design.
+   */
+  public static String pace(CellResult.MutationPace p) {
+    if (p.askedPerSecond() <= 0) {
+      return "";
+    }
+    return String.format(Locale.ROOT, "mutations %.0f/s of %.0f/s asked (%.0f%%%s)", p.achievedPerSecond(),
+        p.askedPerSecond(), 100 * p.fraction(), p.judged() ? "" : "; writers stalled by the strategy: not judged")
+        + "; ";
   }
 
   private static String otherClasses(CellResult c) {

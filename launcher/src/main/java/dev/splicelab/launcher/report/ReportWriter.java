@@ -182,7 +182,18 @@ public final class ReportWriter {
     parts.put("wire", finite(f.getOverheadWireMeanUs()));
     m.put("overhead_parts_mean_us", parts);
     m.put("overhead_fraction", t.measured() ? finite(t.overheadFraction()) : null);
-    m.put("representative", t.measured() ? t.notRepresentative() == null : null);
+    CellResult.MutationPace pace = t.pace();
+    if (pace.askedPerSecond() > 0) {
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("asked_per_second", finite(pace.askedPerSecond()));
+      p.put("kept_per_second", finite(pace.achievedPerSecond()));
+      p.put("fraction", finite(pace.fraction()));
+      p.put("writer_stalls", pace.writerStalls());
+      p.put("judged", pace.judged());
+      p.put("kept", pace.kept());
+      m.put("mutation_pace", p);
+    }
+    m.put("representative", t.measured() || pace.judged() ? t.notRepresentative() == null : null);
     m.put("not_representative_because", t.notRepresentative());
     m.put("data_path", t.dataPath());
     m.put("cpu_ms_per_transfer", t.cpuMillisPerTransfer() < 0 ? null : finite(t.cpuMillisPerTransfer()));
@@ -455,6 +466,8 @@ public final class ReportWriter {
         .append("<th class=\"num\">writer stall<br>p99 &micro;s</th>")
         .append("<th class=\"num\">latency<br>p99 &micro;s</th>")
         .append("<th class=\"num\">transfers/s</th>")
+        .append("<th class=\"num\" title=\"mutations per second the writers kept / the scenario asks for\">")
+        .append("mutations/s<br>kept / asked</th>")
         .append("<th class=\"num\" title=\"mean race window, splice-in to the last read for the wire: as the ")
         .append("scenario implies it / as measured\">window ms<br>implied / measured</th>")
         .append("<th class=\"num\" title=\"the testbed's own time, as a fraction of the implied window\">overhead</th>")
@@ -547,6 +560,11 @@ public final class ReportWriter {
           .append("</td>");
       td(h, "num", String.format(Locale.ROOT, "%,.1f", c.transfersPerSecond()));
       CellResult.Timing t = c.timing();
+      h.append("<td class=\"").append(t.pace().kept() ? "num" : "num bad").append("\" title=\"")
+          .append(esc(t.pace().askedPerSecond() > 0 ? String.format(Locale.ROOT, "%.0f%% of the asked rate%s",
+              100 * t.pace().fraction(), t.pace().judged() ? "" : "; the strategy stalled its writers: not judged")
+              : "mutations off")).append("\">")
+          .append(esc(ConsoleTable.mutationRate(t.pace()))).append("</td>");
       h.append("<td class=\"num\" title=\"")
           .append(esc(t.measured() ? String.format(Locale.ROOT, "implied p50 %.2f ms, p99 %.2f ms; measured p50 %.2f ms, p99 "
               + "%.2f ms; %s; CPU %s per transfer; time scale %s", t.fidelity().getImpliedP50Us() / 1000.0,

@@ -290,13 +290,15 @@ public final class RunDriver implements AutoCloseable {
     Map<String, Long> stall = CellResult.percentiles(c.getStallP50Us(), c.getStallP90Us(), c.getStallP99Us(), c.getStallP999Us(),
         c.getStallMaxUs(), c.getStalls());
     double cpuMillis = cpu0 < 0 || cpu1 < 0 || cs.getTransfers() == 0 ? -1 : (cpu1 - cpu0) / 1e6 / cs.getTransfers();
-    CellResult.Timing timing = new CellResult.Timing(cs.getFidelity(), ss.getDataPath(), cpuMillis, timeScale);
+    CellResult.MutationPace pace = CellResult.MutationPace.of(cell.workload().mutations().ratePerSecond(),
+        ms.getMutations(), active, c.getStalls());
+    CellResult.Timing timing = new CellResult.Timing(cs.getFidelity(), ss.getDataPath(), cpuMillis, timeScale, pace);
     String unrepresentative = timing.notRepresentative();
-    out.printf(Locale.ROOT, "%s race window: %.2f ms implied, %.2f ms measured: overhead %.1f%% (%s)%s; %s; CPU %s per "
+    out.printf(Locale.ROOT, "%s race window: %.2f ms implied, %.2f ms measured: overhead %.1f%% (%s)%s; %s%s; CPU %s per "
         + "transfer%n", label, cs.getFidelity().getImpliedMeanUs() / 1000, cs.getFidelity().getMeasuredMeanUs() / 1000,
         100 * timing.overheadFraction(), dev.splicelab.launcher.report.ConsoleTable.overheadParts(cs.getFidelity()),
-        unrepresentative == null ? "" : " (NOT REPRESENTATIVE)", ss.getDataPath(),
-        cpuMillis < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f ms", cpuMillis));
+        unrepresentative == null ? "" : " (NOT REPRESENTATIVE)", dev.splicelab.launcher.report.ConsoleTable.pace(pace),
+        ss.getDataPath(), cpuMillis < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f ms", cpuMillis));
     return new CellResult(cell.index(), cell.strategy(), cell.senderMode(), cell.profile().name(), cell.workload().name(),
         cs.getTransfers(), cs.getVerdicts(), ss.getTransfersStarted(), byModel, headline, new TreeMap<>(cs.getWrongBytesMap()),
         new TreeMap<>(cs.getCausesMap()), cs.getSilent(), cs.getDetected(), ms.getMutations(), new TreeMap<>(ms.getByKindMap()),

@@ -635,7 +635,11 @@ public final class PageCache implements AutoCloseable {
   /**
    * The flusher's pass: writes back every dirty folio of each file whose writeback period
    * ({@code periodNanos} times the file's time scale) has passed since its last writeback.
-   * Returns the folios written.
+   * Returns the folios written. As Linux's writeback, it holds no file-wide lock across the I/O:
+   * per folio it takes the file lock, copies the folio's bytes, marks it clean (and its mappings
+   * read-only, page_mkclean), queues the write on the device and lets the file lock go before the
+   * device's latency, so splices, writes and punches are not held up behind a whole pass; a later
+   * device I/O (a punch's deallocation, a read miss) still lands after it.
    */
   public int writeBackDue(long periodNanos) {
     int n = 0;
@@ -647,17 +651,53 @@ public final class PageCache implements AutoCloseable {
           continue;
         }
         f.lastWriteback = now;
-        for (Folio folio : f.mapping.values()) {
-          if (folio.dirty) {
-            writeBack(f, folio);
-            n++;
-          }
-        }
       } finally {
         f.lock.unlock();
       }
+      for (long from = writeBackNext(f, 0); from >= 0; from = writeBackNext(f, from)) {
+        n++;
+      }
     }
     return n;
+  }
+
+  /**
+   * Writes back the first dirty folio at or after {@code from} (see {@link #writeBackDue}) and
+   * returns where the next search starts, or -1 when there was none.
+   */
+  private long writeBackNext(CachedFile f, long from) {
+    f.lock.lock();
+    boolean released = false;
+    try {
+      for (Folio folio : f.mapping.tailMap(from, true).values()) {
+        if (!folio.dirty) {
+          continue;
+        }
+        java.nio.ByteBuffer[] copy = copyForWriteback(f, folio);
+        folio.dirty = false;
+        folio.mappedWritable = false; // page_mkclean: the next store through a mapping faults again
+        if (copy.length > 0) {
+          f.device.writeReleasing(f.lock, folio.fileOffset, copy);
+          released = true;
+        }
+        return folio.end();
+      }
+      return -1;
+    } finally {
+      if (!released) {
+        f.lock.unlock();
+      }
+    }
+  }
+
+  /** The folio's bytes up to EOF, copied (the frames may be freed or reused before the I/O runs). */
+  private static java.nio.ByteBuffer[] copyForWriteback(CachedFile f, Folio folio) {
+    int bytes = (int) Math.max(0, Math.min(folio.end(), f.size) - folio.fileOffset);
+    java.nio.ByteBuffer copy = java.nio.ByteBuffer.allocate(bytes);
+    for (int i = 0; copy.hasRemaining(); i++) {
+      copy.put(folio.page(i).limit(Math.min(Folio.PAGE, copy.remaining())));
+    }
+    return bytes == 0 ? new java.nio.ByteBuffer[0] : new java.nio.ByteBuffer[] {copy.flip()};
   }
 
   public FileStat stat(int fileId) {
