@@ -677,8 +677,8 @@ public final class PageCache implements AutoCloseable {
         folio.dirty = false;
         folio.mappedWritable = false; // page_mkclean: the next store through a mapping faults again
         if (copy.length > 0) {
+          released = true; // writeReleasing lets the lock go, whether or not the write fails
           f.device.writeReleasing(f.lock, folio.fileOffset, copy);
-          released = true;
         }
         return folio.end();
       }
