@@ -231,7 +231,7 @@ public final class Load implements Callable<Integer> {
     return new Measurement("model " + strategy + (capacity ? " capacity" : " scenario"), "model", strategy, !capacity,
         capacity, round, c.transfers(), c.bytesDelivered(), c.activeSeconds(), c.latencyMicros().getOrDefault("p50", 0L),
         c.latencyMicros().getOrDefault("p99", 0L), c.latencyMicros().getOrDefault("p999", 0L),
-        c.timing().cpuMillisPerTransfer(), c.timing().measured() ? c.timing().overheadFraction() : Double.NaN,
+        c.timing().cpuMillisPerTransfer(), !capacity && c.timing().measured() ? c.timing().overheadFraction() : Double.NaN,
         c.timing().dataPath());
   }
 
@@ -243,7 +243,7 @@ public final class Load implements Callable<Integer> {
     return new Measurement("kernel " + strategy + (capacity ? " capacity" : " scenario"), "kernel", strategy, !capacity,
         capacity, round, k.delivered(), k.deliveredBytes(), k.activeSeconds(), h.getValueAtPercentile(50),
         h.getValueAtPercentile(99), h.getValueAtPercentile(99.9), k.cpuNanos() < 0 || k.delivered() == 0 ? -1
-            : k.cpuNanos() / 1e6 / k.delivered(), f.getTransfers() == 0 ? Double.NaN
+            : k.cpuNanos() / 1e6 / k.delivered(), capacity || f.getTransfers() == 0 ? Double.NaN
             : dev.splicelab.common.fidelity.WindowStats.overheadFraction(f),
         dev.splicelab.launcher.kernelrun.KernelRun.RUNNABLE.get(strategy));
   }

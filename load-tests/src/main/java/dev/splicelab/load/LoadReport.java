@@ -145,7 +145,8 @@ final class LoadReport {
         .append(". <em>Capacity</em>: the scenario's time constants zeroed (no residency, csum_to_dma or link latency) and no ")
         .append("mutations: the path's own speed. <em>Scenario</em>: as written, mutations on. CPU: every process on the path ")
         .append("(the five services, this JVM with the broker; the baseline's two JVMs; the kernel path's JVM) per transfer. ")
-        .append("Overhead: the testbed's time over the race window the scenario implies.</p>\n<h2>Checks</h2>\n<ul>\n");
+        .append("Overhead: the testbed's time over the race window the scenario implies (none for a capacity bench, whose ")
+        .append("scenario implies next to no window).</p>\n<h2>Checks</h2>\n<ul>\n");
     for (Check c : checks) {
       h.append("<li class=\"").append(c.passed() ? "pass" : "fail").append("\">").append(c.passed() ? "PASS " : "FAIL ")
           .append(esc(c.text())).append("</li>\n");

@@ -127,6 +127,7 @@ final class Connection {
   // ---------------------------------------------------------------- sender
 
   private void sendLoop() {
+    cell.keepsTime();
     SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + conn);
     Memory header = new Memory(HEADER + 512);
     Pointer copy = null;
@@ -208,6 +209,7 @@ final class Connection {
   // ---------------------------------------------------------------- receiver
 
   private void receiveLoop() {
+    cell.keepsTime();
     Memory header = new Memory(HEADER + 512);
     Memory data = new Memory(Math.max(pipeBytes, spec.maxBytes()));
     try {

@@ -30,7 +30,7 @@ final class KernelCell {
   record Stats(long transfersStarted, long shortSplices, long delivered, long deliveredBytes, long mutations,
       Map<String, Long> mutationsByKind, long bytesCopied, long peakReferencedBytes, List<Long> referencedSamples,
       Histogram latencyMicros, double activeSeconds, String foliosAfterFill, long pipeBytes, long fillWrites,
-      dev.splicelab.proto.TimeFidelity fidelity) {}
+      dev.splicelab.proto.TimeFidelity fidelity, String scheduling) {}
 
   private final String label;
   private final int fileId;
@@ -57,6 +57,10 @@ final class KernelCell {
   private final ConcurrentHistogram latency = new ConcurrentHistogram(3);
   /** Race windows: the residency the scenario implies, and splice-in to the receiver's read as measured. */
   private final dev.splicelab.common.fidelity.WindowStats windows = new dev.splicelab.common.fidelity.WindowStats();
+  /** SCHED_RR priority of the connection threads (SPLICELAB_REALTIME_PRIORITY; 0: the default policy). */
+  private final int realtimePriority = dev.splicelab.common.time.Realtime.priorityFromEnvironment();
+  /** What those threads run under (the first refusal, if any), for the run's record; guarded by this. */
+  private String scheduling = "";
 
   /**
    * @param label prefix of every output line
@@ -121,6 +125,20 @@ final class KernelCell {
     }
   }
 
+  /**
+   * Called by each connection thread as it starts (its residency sleep and its receiver's read
+   * set the race window): SCHED_RR where the host allows it, as the model's sender threads run
+   * ({@link dev.splicelab.common.time.Realtime}); the outcome is the cell's record.
+   */
+  void keepsTime() {
+    var outcome = dev.splicelab.common.time.Realtime.promoteCurrentThread(realtimePriority);
+    synchronized (this) {
+      if (scheduling.isEmpty() || !outcome.realtime()) {
+        scheduling = outcome.description() + " for the connections' sending and receiving threads";
+      }
+    }
+  }
+
   void shortSplice() {
     shortSplices.incrementAndGet();
   }
@@ -156,7 +174,7 @@ final class KernelCell {
     long[] t = inFlight.remove(transferId);
     if (t != null) {
       latency.recordValue(Math.max(1, (System.nanoTime() - t[0]) / 1000));
-      windows.record(t[3], (EpochNanos.now() - t[2]) / 1000, t[4], 0);
+      windows.record(t[3], (EpochNanos.now() - t[2]) / 1000, 0, t[4], 0);
       if (share) {
         referenced.addAndGet(-t[1]);
       }
@@ -206,11 +224,12 @@ final class KernelCell {
       for (Connection c : conns) {
         c.start();
       }
-      long deadline = t0 + duration.toNanos();
+      dev.splicelab.launcher.run.CellLength length = new dev.splicelab.launcher.run.CellLength(t0, duration,
+          sc.cellMinTransfers());
       List<Long> samples = new ArrayList<>();
-      while (System.nanoTime() < deadline && !failed()) {
+      while (!length.over(System.nanoTime(), started::get) && !failed()) {
         long now = System.nanoTime();
-        long next = Math.min(deadline, now + 1_000_000_000L - (now - t0) % 1_000_000_000L);
+        long next = Math.min(length.next(now), now + 1_000_000_000L - (now - t0) % 1_000_000_000L);
         while (System.nanoTime() < next && !failed()) {
           Thread.sleep(Math.max(1, Math.min(100, (next - System.nanoTime()) / 1_000_000)));
         }
@@ -239,7 +258,7 @@ final class KernelCell {
       Histogram h = latency.copy();
       return new Stats(started.get(), shortSplices.get(), delivered.get(), deliveredBytes.get(), writers.mutations(),
           writers.byKind(), bytesCopied.get(), peakReferenced.get(), samples, h, active, folios, pipeBytes, fillWrites,
-          windows.snapshot());
+          windows.snapshot(), scheduling);
     } finally {
       issuing = false;
       boolean writersStopped = writers == null || writers.stop(10_000);

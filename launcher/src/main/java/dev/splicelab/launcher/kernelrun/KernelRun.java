@@ -279,13 +279,13 @@ public final class KernelRun {
           double cpuMillis = cpu0 < 0 || cpu1 < 0 || cs.getTransfers() == 0 ? -1 : (cpu1 - cpu0) / 1e6 / cs.getTransfers();
           CellResult r = result(c, cs, st, new CellResult.Timing(st.fidelity(), RUNNABLE.get(c.strategy()), cpuMillis,
               timeScale, CellResult.MutationPace.of(c.workload().mutations().ratePerSecond(), st.mutations(),
-                  st.activeSeconds(), 0)));
+                  st.activeSeconds(), 0), st.scheduling()));
           out.printf(Locale.ROOT, "%s race window (splice-in to the receiver's read): %.2f ms implied (residency), %.2f ms "
-              + "measured: overhead %.1f%% (%s)%s; %s%n", kc.label(), st.fidelity().getImpliedMeanUs() / 1000,
+              + "measured: overhead %.1f%% (%s)%s; %s; %s%n", kc.label(), st.fidelity().getImpliedMeanUs() / 1000,
               st.fidelity().getMeasuredMeanUs() / 1000, 100 * r.timing().overheadFraction(),
               dev.splicelab.launcher.report.ConsoleTable.overheadParts(st.fidelity()),
               r.timing().notRepresentative() == null ? "" : " (NOT REPRESENTATIVE)",
-              dev.splicelab.launcher.report.ConsoleTable.pace(r.timing().pace()).replaceAll("; $", ""));
+              dev.splicelab.launcher.report.ConsoleTable.pace(r.timing().pace()).replaceAll("; $", ""), st.scheduling());
           results.add(r);
           out.printf("%s judged %d of %d transfers: %d SNAPSHOT violations %s (%d silent)%n", kc.label(), cs.getVerdicts(),
               cs.getTransfers(), r.violations(), classes(r.verdicts("SNAPSHOT")), cs.getSilent());

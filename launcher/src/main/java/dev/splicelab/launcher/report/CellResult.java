@@ -69,14 +69,17 @@ public record CellResult(
    *     transfer, milliseconds; negative when it could not be measured (containers)
    * @param timeScale the scenario's time_scale (every time constant multiplied, every rate divided)
    * @param pace the mutation rate the scenario asks for against the one its writers kept
+   * @param scheduling the scheduling policy of the threads that keep the scenario's time (the
+   *     sender's application, NIC and link threads; the kernel backend's connection threads), as
+   *     they reported it; empty when unknown
    */
   public record Timing(dev.splicelab.proto.TimeFidelity fidelity, String dataPath, double cpuMillisPerTransfer,
-      double timeScale, MutationPace pace) {
+      double timeScale, MutationPace pace, String scheduling) {
     public static final Timing NONE = new Timing(dev.splicelab.proto.TimeFidelity.getDefaultInstance(), "", -1, 1);
 
-    /** A cell whose mutation pace was not measured. */
+    /** A cell whose mutation pace and scheduling were not measured. */
     public Timing(dev.splicelab.proto.TimeFidelity fidelity, String dataPath, double cpuMillisPerTransfer, double timeScale) {
-      this(fidelity, dataPath, cpuMillisPerTransfer, timeScale, MutationPace.NONE);
+      this(fidelity, dataPath, cpuMillisPerTransfer, timeScale, MutationPace.NONE, "");
     }
 
     /** Mean overhead over the mean implied window. */

@@ -198,8 +198,8 @@ public final class ConsoleTable {
 
   /** Where a cell's overhead went (TimeFidelity's parts), as "wake 120 us, post 40 us, wire 300 us". */
   public static String overheadParts(dev.splicelab.proto.TimeFidelity f) {
-    return String.format(Locale.ROOT, "wake %.0f us, post %.0f us, wire %.0f us", f.getOverheadWakeMeanUs(),
-        f.getOverheadPostMeanUs(), f.getOverheadWireMeanUs());
+    return String.format(Locale.ROOT, "reply %.0f us, wake %.0f us, post %.0f us, wire %.0f us",
+        f.getOverheadReplyMeanUs(), f.getOverheadWakeMeanUs(), f.getOverheadPostMeanUs(), f.getOverheadWireMeanUs());
   }
 
   /**

@@ -177,6 +177,7 @@ public final class ReportWriter {
     m.put("measured_window_us", stats(f.getMeasuredMeanUs(), f.getMeasuredP50Us(), f.getMeasuredP99Us()));
     m.put("overhead_us", stats(f.getOverheadMeanUs(), f.getOverheadP50Us(), f.getOverheadP99Us()));
     Map<String, Object> parts = new LinkedHashMap<>();
+    parts.put("reply", finite(f.getOverheadReplyMeanUs()));
     parts.put("wake", finite(f.getOverheadWakeMeanUs()));
     parts.put("post", finite(f.getOverheadPostMeanUs()));
     parts.put("wire", finite(f.getOverheadWireMeanUs()));
@@ -196,6 +197,7 @@ public final class ReportWriter {
     m.put("representative", t.measured() || pace.judged() ? t.notRepresentative() == null : null);
     m.put("not_representative_because", t.notRepresentative());
     m.put("data_path", t.dataPath());
+    m.put("scheduling", t.scheduling().isEmpty() ? null : t.scheduling());
     m.put("cpu_ms_per_transfer", t.cpuMillisPerTransfer() < 0 ? null : finite(t.cpuMillisPerTransfer()));
     return m;
   }
@@ -567,9 +569,10 @@ public final class ReportWriter {
           .append(esc(ConsoleTable.mutationRate(t.pace()))).append("</td>");
       h.append("<td class=\"num\" title=\"")
           .append(esc(t.measured() ? String.format(Locale.ROOT, "implied p50 %.2f ms, p99 %.2f ms; measured p50 %.2f ms, p99 "
-              + "%.2f ms; %s; CPU %s per transfer; time scale %s", t.fidelity().getImpliedP50Us() / 1000.0,
+              + "%.2f ms; %s%s; CPU %s per transfer; time scale %s", t.fidelity().getImpliedP50Us() / 1000.0,
               t.fidelity().getImpliedP99Us() / 1000.0, t.fidelity().getMeasuredP50Us() / 1000.0,
-              t.fidelity().getMeasuredP99Us() / 1000.0, t.dataPath(), t.cpuMillisPerTransfer() < 0 ? "unknown"
+              t.fidelity().getMeasuredP99Us() / 1000.0, t.dataPath(), t.scheduling().isEmpty() ? "" : "; " + t.scheduling(),
+              t.cpuMillisPerTransfer() < 0 ? "unknown"
               : String.format(Locale.ROOT, "%.2f ms", t.cpuMillisPerTransfer()), Metrics.scale(t.timeScale())) : "not measured"))
           .append("\">")
           .append(esc(ConsoleTable.window(t)))

@@ -28,7 +28,24 @@ public record Scenario(
      * Time dilation: every time constant is multiplied by it and every rate divided by it when the
      * scenario runs (see {@link #dilated}); 1 runs it as written.
      */
-    double timeScale) {
+    double timeScale,
+    /**
+     * The least transfers a cell must hold for its rates to be worth reading (0: no least): a cell
+     * that has run its cell_duration with fewer started transfers runs on until it holds them, for
+     * at most {@link #MAX_CELL_EXTENSION} times its duration.
+     */
+    long cellMinTransfers) {
+
+  /** How many times its cell_duration a cell may run, at most, to reach cell_min_transfers. */
+  public static final int MAX_CELL_EXTENSION = 4;
+
+  /** A scenario with no least number of transfers per cell. */
+  public Scenario(String name, String description, Duration cellDuration, List<String> strategies, List<String> senderModes,
+      List<FaultProfile> faultProfiles, List<Workload> workloads, FileSpec file, TransferSpec transfers,
+      StablePagesSpec stablePages, List<FaultSpec> faults, double timeScale) {
+    this(name, description, cellDuration, strategies, senderModes, faultProfiles, workloads, file, transfers, stablePages,
+        faults, timeScale, 0);
+  }
 
   /** A scenario run as written (time_scale 1). */
   public Scenario(String name, String description, Duration cellDuration, List<String> strategies, List<String> senderModes,
@@ -41,20 +58,20 @@ public record Scenario(
   /** The same scenario with another time scale. */
   public Scenario withTimeScale(double k) {
     return new Scenario(name, description, cellDuration, strategies, senderModes, faultProfiles, workloads, file, transfers,
-        stablePages, faults, k);
+        stablePages, faults, k, cellMinTransfers);
   }
 
   /** The same scenario with another cell duration. */
   public Scenario withCellDuration(Duration d) {
     return new Scenario(name, description, d, strategies, senderModes, faultProfiles, workloads, file, transfers,
-        stablePages, faults, timeScale);
+        stablePages, faults, timeScale, cellMinTransfers);
   }
 
   /**
    * The scenario as it runs under its time scale k (Gupta et al., NSDI 2006): the cell duration,
    * residencies, csum_to_dma, link latency, jitter, RTO, reorder delay and partition windows,
    * stable-page wait, and fault timelines and delays multiplied by k; mutation rates and
-   * bandwidths divided by k. The race probabilities stay the same, so a run at k and at 1 must
+   * bandwidths divided by k; counts (cell_min_transfers among them) unchanged. The race probabilities stay the same, so a run at k and at 1 must
    * agree unless the testbed's own overhead biases one of them. The result has time scale 1.
    */
   public Scenario dilated() {
@@ -86,7 +103,7 @@ public record Scenario(
         f.rateKbps() == 0 ? 0 : Math.max(1, Math.round(f.rateKbps() / k)), f.sliceBytes(), times(f.sliceDelayMicros(), k)))
         .toList();
     return new Scenario(name, description, times(cellDuration, k), strategies, senderModes, profiles, loads, file, dt, sp,
-        fs, 1);
+        fs, 1, cellMinTransfers);
   }
 
   private static long times(long v, double k) {

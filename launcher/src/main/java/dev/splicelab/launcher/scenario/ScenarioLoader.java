@@ -190,6 +190,7 @@ public final class ScenarioLoader {
           "name",
           "description",
           "cell_duration",
+          "cell_min_transfers",
           "strategies",
           "sender_modes",
           "file",
@@ -493,6 +494,7 @@ public final class ScenarioLoader {
 
     List<Scenario.FaultSpec> faults = faults(root, cellDuration);
     double timeScale = root.number("time_scale", 1, MIN_TIME_SCALE, false, MAX_TIME_SCALE);
+    long cellMinTransfers = root.integer("cell_min_transfers", 0, 0, MAX_CELL_MIN_TRANSFERS);
 
     return new Scenario(
         name,
@@ -506,8 +508,12 @@ public final class ScenarioLoader {
         transfers,
         stablePages,
         faults,
-        timeScale);
+        timeScale,
+        cellMinTransfers);
   }
+
+  /** Upper bound of {@code cell_min_transfers}. */
+  public static final long MAX_CELL_MIN_TRANSFERS = 10_000_000;
 
   /** Range of {@code time_scale}. */
   public static final double MIN_TIME_SCALE = 0.25;
@@ -916,6 +922,7 @@ public final class ScenarioLoader {
         .append('\n');
     y.append("cell_duration: ").append(millis(s.cellDuration(), "cell duration")).append('\n');
     y.append("time_scale: ").append(formatNumber(s.timeScale())).append('\n');
+    y.append("cell_min_transfers: ").append(s.cellMinTransfers()).append('\n');
     y.append("strategies: ").append(flowList(s.strategies())).append('\n');
     y.append("sender_modes: ").append(flowList(s.senderModes())).append('\n');
 

@@ -16,7 +16,7 @@ class TimingTest {
       .setMeasuredMeanUs(3150).setOverheadMeanUs(150).build();
 
   static CellResult.Timing timing(CellResult.MutationPace pace) {
-    return new CellResult.Timing(TIGHT, "arena", 1, 1, pace);
+    return new CellResult.Timing(TIGHT, "arena", 1, 1, pace, "");
   }
 
   @Test
@@ -54,7 +54,7 @@ class TimingTest {
   @Test
   void bothReasonsAreGivenWhenBothHold() {
     TimeFidelity wide = TIGHT.toBuilder().setMeasuredMeanUs(9000).setOverheadMeanUs(6000).build();
-    String why = new CellResult.Timing(wide, "arena", 1, 1, CellResult.MutationPace.of(400, 1_830, 15, 0))
+    String why = new CellResult.Timing(wide, "arena", 1, 1, CellResult.MutationPace.of(400, 1_830, 15, 0), "")
         .notRepresentative();
     assertTrue(why.contains("overhead is 200%") && why.contains("mutations/s"), why);
   }

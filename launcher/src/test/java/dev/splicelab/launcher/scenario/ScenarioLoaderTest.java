@@ -189,8 +189,26 @@ class ScenarioLoaderTest {
             QUICKSTART.file(),
             QUICKSTART.transfers(),
             DEFAULT_STABLE_PAGES,
-            List.of());
+            List.of(),
+            1,
+            2000);
     assertThat(matrix).isEqualTo(expected);
+  }
+
+  @Test
+  void cellMinTransfersIsACountInItsRangeThatTimeScaleLeavesAsItIs() {
+    assertThat(ScenarioLoader.parse(MINIMAL, "t.yaml").cellMinTransfers()).isZero();
+    Scenario s = ScenarioLoader.parse(MINIMAL + "cell_min_transfers: 2000\ntime_scale: 4\n", "t.yaml");
+    assertThat(s.cellMinTransfers()).isEqualTo(2000);
+    assertThat(s.dilated().cellMinTransfers()).as("a count, not a time").isEqualTo(2000);
+    assertThat(s.dilated().cellDuration()).isEqualTo(Duration.ofSeconds(20));
+    assertThat(ScenarioLoader.parse(ScenarioLoader.toYaml(s), "scenario.yaml")).isEqualTo(s);
+    assertError(rejected(MINIMAL + "cell_min_transfers: -1\n"), 4, "cell_min_transfers",
+        "must be between 0 and 10000000, got -1");
+    assertError(rejected(MINIMAL + "cell_min_transfers: 10000001\n"), 4, "cell_min_transfers",
+        "must be between 0 and 10000000, got 10000001");
+    assertError(rejected(MINIMAL + "cell_min_transfers: 2k\n"), 4, "cell_min_transfers",
+        "expected an integer, got '2k'");
   }
 
   @Test
@@ -1349,9 +1367,9 @@ class ScenarioLoaderTest {
         top,
         4,
         "seed",
-        "unknown key; allowed keys: name, description, cell_duration, strategies, sender_modes,"
-            + " file, transfers, fault_profiles, workloads, stable_pages, faults, time_scale, link,"
-            + " mutations");
+        "unknown key; allowed keys: name, description, cell_duration, cell_min_transfers, strategies,"
+            + " sender_modes, file, transfers, fault_profiles, workloads, stable_pages, faults, time_scale,"
+            + " link, mutations");
 
     ScenarioException inProfile =
         rejected(MINIMAL + "fault_profiles:\n  - name: x\n    los: 0.1\n");
@@ -1565,8 +1583,8 @@ class ScenarioLoaderTest {
         rejected("- name: t\n"),
         1,
         "",
-        "expected a mapping with the keys name, description, cell_duration, strategies,"
-            + " sender_modes, file, transfers, fault_profiles, workloads, stable_pages, faults,"
+        "expected a mapping with the keys name, description, cell_duration, cell_min_transfers,"
+            + " strategies, sender_modes, file, transfers, fault_profiles, workloads, stable_pages, faults,"
             + " time_scale, link, mutations, got a list");
   }
 

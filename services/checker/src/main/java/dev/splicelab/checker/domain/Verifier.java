@@ -254,7 +254,8 @@ public final class Verifier {
       return;
     }
     if (r.getMeasuredWindowUs() > 0 || r.getImpliedWindowUs() > 0) {
-      c.windows.record(r.getImpliedWindowUs(), r.getMeasuredWindowUs(), Math.max(0, r.getOverheadWakeUs()),
+      c.windows.record(r.getImpliedWindowUs(), r.getMeasuredWindowUs(), Math.max(0, r.getOverheadReplyUs()),
+          Math.max(0, r.getOverheadWakeUs()),
           Math.max(0, r.getOverheadPostUs()));
     }
     judge(c, t, false);

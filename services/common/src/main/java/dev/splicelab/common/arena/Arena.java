@@ -179,6 +179,14 @@ public final class Arena implements AutoCloseable {
     map(pfn).get(at(pfn, offset, length), dst, dstOffset, length);
   }
 
+  /**
+   * Feeds {@code length} bytes of frame {@code pfn} from {@code offset} to {@code checksum} where
+   * they are, with no copy (a checksum engine reading RAM).
+   */
+  public void checksum(long pfn, int offset, int length, java.util.zip.Checksum checksum) {
+    checksum.update(map(pfn).slice(at(pfn, offset, length), length));
+  }
+
   /** Stores {@code length} bytes of {@code src} into frame {@code pfn} at {@code offset}. */
   public void write(long pfn, int offset, byte[] src, int srcOffset, int length) {
     map(pfn).put(at(pfn, offset, length), src, srcOffset, length);

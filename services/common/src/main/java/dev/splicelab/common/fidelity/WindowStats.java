@@ -17,14 +17,16 @@ public final class WindowStats {
   private long count;
   private double impliedSum;
   private double measuredSum;
+  private double replySum;
   private double wakeSum;
   private double postSum;
 
   /**
-   * Records one attempt's windows and two parts of its overhead (see TimeFidelity), microseconds;
-   * the rest of measured minus implied counts as wire.
+   * Records one attempt's windows and three parts of its overhead (see TimeFidelity: reply, wake,
+   * post), microseconds; the rest of measured minus implied counts as wire.
    */
-  public synchronized void record(long impliedUs, long measuredUs, long wakeUs, long postUs) {
+  public synchronized void record(long impliedUs, long measuredUs, long replyUs, long wakeUs, long postUs) {
+    replySum += replyUs;
     wakeSum += wakeUs;
     postSum += postUs;
     implied.recordValue(Math.max(0, impliedUs));
@@ -50,8 +52,9 @@ public final class WindowStats {
         .setMeasuredP99Us(measured.getValueAtPercentile(99))
         .setOverheadMeanUs((measuredSum - impliedSum) / count).setOverheadP50Us(overhead.getValueAtPercentile(50))
         .setOverheadP99Us(overhead.getValueAtPercentile(99))
-        .setOverheadWakeMeanUs(wakeSum / count).setOverheadPostMeanUs(postSum / count)
-        .setOverheadWireMeanUs((measuredSum - impliedSum - wakeSum - postSum) / count).build();
+        .setOverheadReplyMeanUs(replySum / count).setOverheadWakeMeanUs(wakeSum / count)
+        .setOverheadPostMeanUs(postSum / count)
+        .setOverheadWireMeanUs((measuredSum - impliedSum - replySum - wakeSum - postSum) / count).build();
   }
 
   /**

@@ -66,6 +66,30 @@ class ArenaTest {
   }
 
   @Test
+  void aChecksumInPlaceEqualsTheChecksumOfACopyAndSeesLaterStores() {
+    Path path = dir.resolve("arena");
+    Arena node = Arena.create(path, 3);
+    node.write(1, 0, pattern(3), 0, PAGE);
+    node.write(2, 0, pattern(5), 0, PAGE);
+    Arena peer = Arena.open(path, node.token());
+    java.util.zip.CRC32C inPlace = new java.util.zip.CRC32C();
+    peer.checksum(1, 4000, 96, inPlace); // a slice crossing into the next frame's first bytes, as a segment does
+    peer.checksum(2, 0, 100, inPlace);
+    java.util.zip.CRC32C copied = new java.util.zip.CRC32C();
+    copied.update(read(peer, 1, 4000, 96));
+    copied.update(read(peer, 2, 0, 100));
+    assertThat(inPlace.getValue()).isEqualTo(copied.getValue());
+
+    node.write(2, 50, new byte[] {42}, 0, 1);
+    java.util.zip.CRC32C after = new java.util.zip.CRC32C();
+    peer.checksum(1, 4000, 96, after);
+    peer.checksum(2, 0, 100, after);
+    assertThat(after.getValue()).as("a store the node made since").isNotEqualTo(inPlace.getValue());
+    assertThatThrownBy(() -> peer.checksum(2, 4000, 97, new java.util.zip.CRC32C()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must lie within 4096");
+  }
+
+  @Test
   void thePeersMappingIsReadOnly() {
     Path path = dir.resolve("arena");
     Arena node = Arena.create(path, 1);

@@ -9,7 +9,7 @@ class WindowStatsTest {
 
   private static TimeFidelity one(long impliedUs, long measuredUs) {
     WindowStats s = new WindowStats();
-    s.record(impliedUs, measuredUs, 0, 0);
+    s.record(impliedUs, measuredUs, 0, 0, 0);
     return s.snapshot();
   }
 
@@ -29,9 +29,9 @@ class WindowStatsTest {
   @Test
   void snapshotHasMeansAndPercentilesOfImpliedMeasuredAndOverhead() {
     WindowStats s = new WindowStats();
-    s.record(100, 120, 0, 0);
-    s.record(200, 210, 0, 0);
-    s.record(300, 330, 0, 0);
+    s.record(100, 120, 0, 0, 0);
+    s.record(200, 210, 0, 0, 0);
+    s.record(300, 330, 0, 0, 0);
     TimeFidelity f = s.snapshot();
     assertThat(s.count()).isEqualTo(3);
     assertThat(f.getTransfers()).isEqualTo(3);
@@ -48,24 +48,25 @@ class WindowStatsTest {
   }
 
   @Test
-  void theOverheadSplitsIntoWakePostAndTheRestAsWire() {
+  void theOverheadSplitsIntoReplyWakePostAndTheRestAsWire() {
     WindowStats s = new WindowStats();
-    s.record(1000, 1400, 100, 50);
-    s.record(2000, 2200, 60, 10);
-    s.record(500, 600, 0, 0); // no breakdown: all wire
+    s.record(1000, 1400, 30, 100, 50);
+    s.record(2000, 2200, 0, 60, 10);
+    s.record(500, 600, 0, 0, 0); // no breakdown: all wire
     TimeFidelity f = s.snapshot();
+    assertThat(f.getOverheadReplyMeanUs()).isEqualTo(30.0 / 3);
     assertThat(f.getOverheadWakeMeanUs()).isEqualTo(160.0 / 3);
     assertThat(f.getOverheadPostMeanUs()).isEqualTo(60.0 / 3);
-    assertThat(f.getOverheadWireMeanUs()).isEqualTo((250.0 + 130 + 100) / 3);
-    assertThat(f.getOverheadWakeMeanUs() + f.getOverheadPostMeanUs() + f.getOverheadWireMeanUs())
-        .isCloseTo(f.getOverheadMeanUs(), org.assertj.core.data.Offset.offset(1e-9));
+    assertThat(f.getOverheadWireMeanUs()).isEqualTo((220.0 + 130 + 100) / 3);
+    assertThat(f.getOverheadReplyMeanUs() + f.getOverheadWakeMeanUs() + f.getOverheadPostMeanUs()
+        + f.getOverheadWireMeanUs()).isCloseTo(f.getOverheadMeanUs(), org.assertj.core.data.Offset.offset(1e-9));
   }
 
   @Test
   void aNegativeOverheadIsZeroInThePercentilesButKeepsItsSignInTheMean() {
     WindowStats s = new WindowStats();
-    s.record(1000, 900, 0, 0);
-    s.record(1000, 1300, 0, 0);
+    s.record(1000, 900, 0, 0, 0);
+    s.record(1000, 1300, 0, 0, 0);
     TimeFidelity f = s.snapshot();
     assertThat(f.getOverheadMeanUs()).isEqualTo(100.0);
     assertThat(f.getOverheadP50Us()).isZero();

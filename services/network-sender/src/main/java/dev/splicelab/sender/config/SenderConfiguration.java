@@ -19,21 +19,24 @@ import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.grpc.client.GrpcChannelFactory;
 
 @Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(SenderProperties.class)
 public class SenderConfiguration {
 
   /** Channels "pipe", "storage" and "receiver": spring.grpc.client.channels.NAME.address. */
   @Bean
   TransferEngine transferEngine(GrpcChannelFactory channels, EventPublisher events, Clock clock, Sleeper sleeper,
-      MeterRegistry meters) {
+      MeterRegistry meters, SenderProperties properties) {
     io.grpc.ManagedChannel storage = channels.createChannel("storage");
     TransferEngine engine = new TransferEngine(new TransferEngine.Peers(
         PipeBrokerGrpc.newStub(channels.createChannel("pipe")), StorageNodeGrpc.newBlockingStub(storage),
-        StorageNodeGrpc.newStub(storage), ReceiverGrpc.newStub(channels.createChannel("receiver"))), events, clock, sleeper);
+        StorageNodeGrpc.newStub(storage), ReceiverGrpc.newStub(channels.createChannel("receiver"))), events, clock, sleeper,
+        properties.realtimePriority());
     counter(meters, engine, "splicelab.sender.transfers.started", s -> s.getTransfersStarted());
     counter(meters, engine, "splicelab.sender.transfers.completed", s -> s.getTransfersCompleted());
     counter(meters, engine, "splicelab.sender.transfers.abandoned", s -> s.getTransfersAbandoned());

@@ -31,6 +31,18 @@ final class ArenaFolioReader implements FolioReader {
   }
 
   @Override
+  public long crc32c(List<FolioRef> slices, boolean confirm, int fileId, int cookieSlot, long expectedCookie) {
+    if (!arena.current()) {
+      throw new IllegalStateException("the storage node restarted: the pages pinned in " + arena.path() + " are gone");
+    }
+    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    for (FolioRef s : slices) {
+      arena.checksum(s.getPfn(), s.getOffsetInFolio() % Arena.PAGE, s.getLength(), c);
+    }
+    return confirm && arena.cookie(cookieSlot) != expectedCookie ? -1 : c.getValue();
+  }
+
+  @Override
   public boolean readConfirmed(List<FolioRef> slices, byte[] dst, int fileId, int cookieSlot, long expectedCookie) {
     read(slices, dst);
     return arena.cookie(cookieSlot) == expectedCookie;

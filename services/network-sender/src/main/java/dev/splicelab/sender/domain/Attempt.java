@@ -46,9 +46,11 @@ final class Attempt {
   long lastReadNanos;
   long idealLastReadNanos;
   /**
-   * Epoch nanos: when the application thread woke from the residency, and when it had scheduled
-   * the DMA (0 until then); nanos it waited for send-buffer space. For the overhead's breakdown.
+   * Epoch nanos: when the splice-in's reply reached the application thread, when the thread woke
+   * from the residency, and when it had scheduled the DMA (0 until then); nanos it waited for
+   * send-buffer space. For the overhead's breakdown.
    */
+  long repliedNanos;
   long wokeNanos;
   long postedNanos;
   long blockedNanos;

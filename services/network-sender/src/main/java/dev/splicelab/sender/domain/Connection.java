@@ -81,6 +81,7 @@ final class Connection implements Runnable {
 
   @Override
   public void run() {
+    wl.keepsTime();
     try {
       pipeId = pipe.create(CreatePipeRequest.newBuilder().setCapacity(wl.w.getPipeCapacity()).build()).getPipeId();
     } catch (RuntimeException e) {
@@ -164,6 +165,7 @@ final class Connection implements Runnable {
     }
     wl.bytesCopied.addAndGet(spliced.getBytesCopied());
     long splicedAt = spliced.getAtNanos();
+    long replied = Clocks.epochNanos(wl.clock);
     waitUntil(splicedAt + job.residencyMicros * 1000, job.residencyMicros);
     long woke = Clocks.epochNanos(wl.clock);
     long blocked = awaitSpace(spliced.getLength());
@@ -184,6 +186,7 @@ final class Connection implements Runnable {
     Attempt a = new Attempt(job, this, number, spliced.getVersion(), spliced.getCookie(), spliced.getLength(), splicedAt,
         cut(buffers), unpin.build(), pinned);
     a.idealPostNanos = splicedAt + job.residencyMicros * 1000 + blocked;
+    a.repliedNanos = replied;
     a.wokeNanos = woke;
     a.blockedNanos = blocked;
     a.drained = drained.thenApply(r -> r.getBuffersList().equals(buffers));

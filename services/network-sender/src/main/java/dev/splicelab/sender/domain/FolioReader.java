@@ -20,6 +20,29 @@ interface FolioReader extends AutoCloseable {
    */
   boolean readConfirmed(List<FolioRef> slices, byte[] dst, int fileId, int cookieSlot, long expectedCookie);
 
+  /**
+   * The CRC32C of the slices' current bytes, concatenated (the software checksum's read), with no
+   * copy where the bytes can be read in place; under {@code confirm}, -1 when the file's cookie
+   * moved from {@code expectedCookie} by the end of the read. Else the unsigned 32-bit CRC.
+   */
+  default long crc32c(List<FolioRef> slices, boolean confirm, int fileId, int cookieSlot, long expectedCookie) {
+    int length = 0;
+    for (FolioRef s : slices) {
+      length += s.getLength();
+    }
+    byte[] b = new byte[length];
+    if (confirm) {
+      if (!readConfirmed(slices, b, fileId, cookieSlot, expectedCookie)) {
+        return -1;
+      }
+    } else {
+      read(slices, b);
+    }
+    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    c.update(b);
+    return c.getValue();
+  }
+
   /** OPTIMISTIC_CONFIRM at consume time: the cookie has not moved since the splice. */
   boolean confirm(FolioRef any, int fileId, int cookieSlot, long expectedCookie);
 

@@ -172,12 +172,12 @@ final class Nic implements Runnable {
     s.csumReadNanos = 0;
     SenderMode mode = wl.w.getSenderMode();
     if (mode == SenderMode.CSUM_SOFTWARE) {
-      byte[] bytes = read(a, s);
+      long crc = wl.reader.crc32c(s.refs, wl.optimistic, wl.w.getFileId(), wl.cookieSlot, a.cookie);
       s.csumReadNanos = Clocks.epochNanos(wl.clock);
-      if (bytes == null) {
+      if (crc < 0) {
         return false;
       }
-      s.csumCrc = crc(bytes);
+      s.csumCrc = (int) crc;
     } else if (mode == SenderMode.TLS_SW && s.ciphertext == null) {
       byte[] plain = read(a, s);
       s.csumReadNanos = Clocks.epochNanos(wl.clock);
@@ -211,6 +211,7 @@ final class Nic implements Runnable {
 
   @Override
   public void run() {
+    wl.keepsTime();
     List<Event> due = new ArrayList<>();
     while (true) {
       due.clear();

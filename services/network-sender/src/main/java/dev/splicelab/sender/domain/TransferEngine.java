@@ -54,14 +54,25 @@ public final class TransferEngine {
   private final EventPublisher events;
   private final Clock clock;
   private final Sleeper sleeper;
+  private final int realtimePriority;
   private volatile Workload current;
   private volatile LatencyListener latencyListener = (strategy, micros) -> { };
 
+  /** As {@link #TransferEngine(Peers, EventPublisher, Clock, Sleeper, int)} with every thread under the default policy. */
   public TransferEngine(Peers peers, EventPublisher events, Clock clock, Sleeper sleeper) {
+    this(peers, events, clock, sleeper, 0);
+  }
+
+  /**
+   * @param realtimePriority the SCHED_RR priority of each connection's application and NIC threads
+   *     and of the link's timers (see {@link dev.splicelab.common.time.Realtime}); 0: the default policy
+   */
+  public TransferEngine(Peers peers, EventPublisher events, Clock clock, Sleeper sleeper, int realtimePriority) {
     this.peers = peers;
     this.events = events;
     this.clock = clock;
     this.sleeper = sleeper;
+    this.realtimePriority = realtimePriority;
   }
 
   /** Sets who is told of every completed transfer's latency (the value behind SenderStatus.latency_*). */
@@ -79,7 +90,8 @@ public final class TransferEngine {
       throw new IllegalArgumentException("min_transfer_bytes: must not exceed the file size " + file.getSize() + ", got "
           + w.getMinTransferBytes());
     }
-    current = new Workload(w, peers, events, clock, sleeper, reader(w), file.getSize(), file.getCookieSlot(), latencyListener);
+    current = new Workload(w, peers, events, clock, sleeper, reader(w), file.getSize(), file.getCookieSlot(), latencyListener,
+        realtimePriority);
     current.start();
     log.info("transfers started: {} connections, data path {}", w.getConnections(), current.reader.describe());
     return current.status();

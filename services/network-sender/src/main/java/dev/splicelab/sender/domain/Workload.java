@@ -75,7 +75,8 @@ final class Workload {
   private final WindowStats windows = new WindowStats();
 
   Workload(TransferWorkload w, TransferEngine.Peers peers, EventPublisher events, Clock clock, Sleeper sleeper,
-      FolioReader reader, long fileSize, int cookieSlot, TransferEngine.LatencyListener latencyListener) {
+      FolioReader reader, long fileSize, int cookieSlot, TransferEngine.LatencyListener latencyListener,
+      int realtimePriority) {
     this.w = w;
     this.peers = peers;
     this.events = events;
@@ -85,6 +86,7 @@ final class Workload {
     this.fileSize = fileSize;
     this.cookieSlot = cookieSlot;
     this.latencyListener = latencyListener;
+    this.realtimePriority = realtimePriority;
     this.tlsKey = TlsRecords.key(w.getContext().getRunId());
     Strategy strategy = w.getContext().getStrategy();
     this.optimistic = strategy == Strategy.OPTIMISTIC_CONFIRM;
@@ -93,12 +95,33 @@ final class Workload {
     this.session = new dev.splicelab.common.grpc.StorageSession(peers.sessions());
   }
 
-  private static java.util.concurrent.ThreadFactory daemon(String name) {
+  private java.util.concurrent.ThreadFactory daemon(String name) {
     return r -> {
-      Thread t = new Thread(r, name);
+      Thread t = new Thread(() -> {
+        keepsTime();
+        r.run();
+      }, name);
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** SCHED_RR priority of the threads that keep the scenario's time; 0: the default policy. */
+  private final int realtimePriority;
+  /** What those threads run under (the first refusal, if any thread was refused), for the run's record. */
+  private volatile String scheduling = "";
+
+  /**
+   * Called by each thread that keeps the scenario's time (application, NIC, link timer) as it
+   * starts: puts it under SCHED_RR where the host allows it and records the outcome.
+   */
+  void keepsTime() {
+    var outcome = dev.splicelab.common.time.Realtime.promoteCurrentThread(realtimePriority);
+    synchronized (this) {
+      if (scheduling.isEmpty() || !outcome.realtime()) {
+        scheduling = outcome.description() + " for the application, NIC and link-timer threads";
+      }
+    }
   }
 
   /** The workload's storage session: completions (unpins, hold releases, sends completed). */
@@ -288,23 +311,26 @@ final class Workload {
     }
     long measured = 0;
     long implied = 0;
+    long reply = 0;
     long wake = 0;
     long post = 0;
     synchronized (a) {
       if (a.lastReadNanos > 0) {
         measured = (a.lastReadNanos - a.spliceAtNanos) / 1000;
         implied = (a.idealLastReadNanos - a.spliceAtNanos) / 1000;
-        wake = Math.max(0, (a.wokeNanos - a.spliceAtNanos) / 1000 - a.job.residencyMicros);
+        long residencyEnd = a.spliceAtNanos + a.job.residencyMicros * 1000;
+        reply = Math.max(0, Math.min(a.repliedNanos, a.wokeNanos) - residencyEnd) / 1000;
+        wake = Math.max(0, a.wokeNanos - Math.max(residencyEnd, a.repliedNanos)) / 1000;
         post = a.postedNanos == 0 ? 0 : Math.max(0, (a.postedNanos - a.wokeNanos - a.blockedNanos) / 1000);
       }
     }
     if (measured > 0 || implied > 0) {
-      windows.record(implied, measured, wake, post);
+      windows.record(implied, measured, reply, wake, post);
     }
     events.publish(Topics.TRANSMISSIONS, w.getFileId(), TransmissionRecord.newBuilder().setContext(w.getContext())
         .setTransferId(a.job.id).setFileId(w.getFileId()).setSpliceAttempt(a.number).setSegmentCount(a.segments.size())
         .addAllTransmissions(a.transmissions()).setOutcome(outcome).setMeasuredWindowUs(measured)
-        .setImpliedWindowUs(implied).setOverheadWakeUs(wake).setOverheadPostUs(post).build());
+        .setImpliedWindowUs(implied).setOverheadReplyUs(reply).setOverheadWakeUs(wake).setOverheadPostUs(post).build());
     switch (outcome) {
       case ACKED -> {
         completed.incrementAndGet();
@@ -359,7 +385,7 @@ final class Workload {
           .setLatencyP90Us(latencyTotal.getValueAtPercentile(90)).setLatencyP999Us(latencyTotal.getValueAtPercentile(99.9))
           .setLatencyCount(latencyTotal.getTotalCount()).setConfirmRetries(confirmRetries.get())
           .setConfirmGaveUp(confirmGaveUp.get()).setMacFailures(macFailures.get()).setBytesEncrypted(bytesEncrypted.get())
-          .setLastError(lastError).setDataPath(reader.describe()).setFidelity(windows.snapshot()).setInFlight(inFlightNow)
+          .setLastError(lastError).setDataPath(reader.describe()).setScheduling(scheduling).setFidelity(windows.snapshot()).setInFlight(inFlightNow)
           .build();
     }
   }

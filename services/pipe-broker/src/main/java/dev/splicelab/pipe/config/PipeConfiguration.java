@@ -31,7 +31,8 @@ public class PipeConfiguration {
   @Bean
   PipeGrpcService pipeGrpcService(PipeTable pipes, io.grpc.ManagedChannel storageChannel, EventPublisher events,
       Clock clock, MeterRegistry meters) {
-    return new PipeGrpcService(pipes, StorageNodeGrpc.newBlockingStub(storageChannel), StorageNodeGrpc.newStub(storageChannel),
-        events, clock, meters);
+    // the sessions' answers run on the transport's thread: the stream handlers never block on them
+    return new PipeGrpcService(pipes, StorageNodeGrpc.newBlockingStub(storageChannel),
+        StorageNodeGrpc.newStub(storageChannel).withExecutor(Runnable::run), events, clock, meters);
   }
 }

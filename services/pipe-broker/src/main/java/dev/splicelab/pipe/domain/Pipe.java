@@ -7,12 +7,16 @@ import java.util.List;
 
 /**
  * A pipe: a bounded ring of buffers, each a folio reference (holding one pin) or a private copy.
- * Not thread-safe: the broker serializes calls per pipe by synchronizing on it.
+ * Slots can be reserved for a splice-in whose storage call is still under way, so that no other
+ * splice-in takes them meanwhile. Not thread-safe: the broker serializes calls per pipe by
+ * synchronizing on it.
  */
 public final class Pipe {
   private final long id;
   private int capacity;
   private final ArrayDeque<PipeBuffer> ring = new ArrayDeque<>();
+  /** Slots reserved by splice-ins still waiting for the storage node. */
+  private int reserved;
 
   public Pipe(long id, int capacity) {
     this.id = id;
@@ -31,12 +35,29 @@ public final class Pipe {
     return ring.size();
   }
 
+  /** Slots neither occupied nor reserved. */
   public int free() {
-    return capacity - ring.size();
+    return capacity - ring.size() - reserved;
+  }
+
+  /** Reserves {@code slots} of the free slots (at most {@link #free()}) for a splice-in under way. */
+  public void reserve(int slots) {
+    if (slots < 0 || slots > free()) {
+      throw new IllegalStateException("pipe " + id + ": cannot reserve " + slots + " of " + free() + " free slots");
+    }
+    reserved += slots;
+  }
+
+  /** Gives back {@code slots} reserved slots (before pushing the buffers they were reserved for). */
+  public void unreserve(int slots) {
+    if (slots < 0 || slots > reserved) {
+      throw new IllegalStateException("pipe " + id + ": cannot give back " + slots + " of " + reserved + " reserved slots");
+    }
+    reserved -= slots;
   }
 
   public void push(PipeBuffer b) {
-    if (ring.size() >= capacity) {
+    if (ring.size() + reserved >= capacity) {
       throw new IllegalStateException("pipe " + id + " is full (" + capacity + " buffers)");
     }
     ring.addLast(b);

@@ -14,11 +14,15 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * splice(file -> pipe) and the pipe buffer operations the sender needs, as unary calls and on the
- * Connect stream (one per sender connection: its pipes close when it ends). SpliceIn holds the
- * pipe's monitor across the storage call, so pipes fill in call order; different pipes run in
+ * Connect stream (one per sender connection: its pipes close when it ends). A unary SpliceIn holds
+ * the pipe's monitor across the storage call; one on a stream reserves the pipe's free slots
+ * instead and waits for nothing. Either way pipes fill in call order; different pipes run in
  * parallel. The storage calls of a Connect stream go on its own storage session.
  */
 public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
@@ -74,50 +78,92 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
   }
 
   SpliceInReply spliceIn(SpliceInRequest r, Storage storage) {
-    {
-      Args.range("offset", r.getOffset(), 0, Long.MAX_VALUE);
-      Args.range("length", r.getLength(), 1, 16L << 20);
-      Args.require(!r.getTransferId().isBlank(), "transfer_id", "must be non-empty", "''");
-      Args.known("context.strategy", r.getContext().getStrategy(), Strategy.STRATEGY_UNSPECIFIED, r.getContext().getStrategyValue());
-      Pipe pipe = pipes.get(r.getPipeId());
+    Pipe pipe = pipeOf(r);
+    synchronized (pipe) { // held across the storage call: a pipe fills in call order
+      SpliceReadRequest read = readFor(r, pipe, pipe.free());
+      return read == null ? EMPTY : finish(r, pipe, storage.spliceRead(read));
+    }
+  }
+
+  private static final SpliceInReply EMPTY = SpliceInReply.newBuilder().setLength(0).build();
+
+  /**
+   * The same splice-in without blocking a thread on the storage node (a Connect stream's): the
+   * pipe's free slots are reserved while the SpliceRead is under way, and the buffers are pushed
+   * and the reply built on the thread that receives the storage node's answer.
+   */
+  CompletableFuture<SpliceInReply> spliceInLater(SpliceInRequest r,
+      Function<SpliceReadRequest, CompletableFuture<SpliceReadReply>> storage) {
+    Pipe pipe = pipeOf(r);
+    SpliceReadRequest read;
+    int slots;
+    synchronized (pipe) {
+      slots = pipe.free();
+      read = readFor(r, pipe, slots);
+      if (read == null) {
+        return CompletableFuture.completedFuture(EMPTY);
+      }
+      pipe.reserve(slots);
+    }
+    return storage.apply(read).handle((s, e) -> {
       synchronized (pipe) {
-        if (pipe.free() == 0) {
-          return SpliceInReply.newBuilder().setLength(0).build();
+        pipe.unreserve(slots);
+        if (e != null) {
+          throw e instanceof CompletionException c ? c : new CompletionException(e);
         }
-        SpliceMode mode = modeFor(r.getContext().getStrategy(), r.getStableFromSplice());
-        boolean copy = mode == SpliceMode.COPY;
-        SpliceReadReply s = storage.spliceRead(SpliceReadRequest.newBuilder()
-            .setContext(r.getContext()).setFileId(r.getFileId()).setOffset(r.getOffset()).setLength(r.getLength())
-            .setMode(mode).setMaxBuffers(pipe.free()).build());
-        long now = s.getAtNanos() > 0 ? s.getAtNanos() : Clocks.epochNanos(clock);
-        List<Long> folios = new ArrayList<>();
-        List<PipeBuffer> added = new ArrayList<>(s.getPiecesCount());
-        for (SplicePiece piece : s.getPiecesList()) {
-          PipeBuffer buffer = PipeBuffer.newBuilder().setFileOffset(piece.getFileOffset()).setLength(piece.getLength())
-              .setTransferId(r.getTransferId()).setSplicedAtNanos(now).setRef(piece.getRef()).build();
-          pipe.push(buffer);
-          added.add(buffer);
-          long id = piece.getRef().getFolioId();
-          if (folios.size() < 16 && (folios.isEmpty() || folios.get(folios.size() - 1) != id)) {
-            folios.add(id);
-          }
-        }
-        if (s.getLength() > 0) {
-          events.publish(Topics.SPLICES, r.getFileId(), SpliceRecord.newBuilder()
-              .setContext(r.getContext()).setTransferId(r.getTransferId()).setFileId(r.getFileId())
-              .setOffset(r.getOffset()).setLength(s.getLength()).setVersion(s.getVersion()).setPipeId(pipe.id())
-              .setPages(s.getPiecesCount()).addAllFolioIds(folios).setCopied(copy).setAtNanos(now)
-              .setAttempt(r.getAttempt()).setCookie(s.getCookie()).setTransmissionsFollow(true).build());
-          meters.counter("splicelab.pipe.splices", "strategy", r.getContext().getStrategy().name(),
-              "scenario", r.getContext().getScenario()).increment();
-          meters.counter("splicelab.pipe.spliced.bytes", "strategy", r.getContext().getStrategy().name(),
-              "scenario", r.getContext().getScenario()).increment(s.getLength());
-        }
-        return SpliceInReply.newBuilder().setLength(s.getLength()).setVersion(s.getVersion())
-            .setBuffers(s.getPiecesCount()).setCookie(s.getCookie()).setBytesCopied(s.getBytesCopied()).setAtNanos(now)
-            .addAllAdded(added).build();
+        return finish(r, pipe, s);
+      }
+    });
+  }
+
+  private Pipe pipeOf(SpliceInRequest r) {
+    Args.range("offset", r.getOffset(), 0, Long.MAX_VALUE);
+    Args.range("length", r.getLength(), 1, 16L << 20);
+    Args.require(!r.getTransferId().isBlank(), "transfer_id", "must be non-empty", "''");
+    Args.known("context.strategy", r.getContext().getStrategy(), Strategy.STRATEGY_UNSPECIFIED, r.getContext().getStrategyValue());
+    return pipes.get(r.getPipeId());
+  }
+
+  /** Under the pipe's monitor: the storage node's SpliceRead for {@code slots} free slots; null when the pipe is full. */
+  private static SpliceReadRequest readFor(SpliceInRequest r, Pipe pipe, int slots) {
+    if (slots == 0) {
+      return null;
+    }
+    return SpliceReadRequest.newBuilder().setContext(r.getContext()).setFileId(r.getFileId()).setOffset(r.getOffset())
+        .setLength(r.getLength()).setMode(modeFor(r.getContext().getStrategy(), r.getStableFromSplice()))
+        .setMaxBuffers(slots).build();
+  }
+
+  /** Under the pipe's monitor: pushes what the storage node spliced, records it, and builds the reply. */
+  private SpliceInReply finish(SpliceInRequest r, Pipe pipe, SpliceReadReply s) {
+    boolean copy = modeFor(r.getContext().getStrategy(), r.getStableFromSplice()) == SpliceMode.COPY;
+    long now = s.getAtNanos() > 0 ? s.getAtNanos() : Clocks.epochNanos(clock);
+    List<Long> folios = new ArrayList<>();
+    List<PipeBuffer> added = new ArrayList<>(s.getPiecesCount());
+    for (SplicePiece piece : s.getPiecesList()) {
+      PipeBuffer buffer = PipeBuffer.newBuilder().setFileOffset(piece.getFileOffset()).setLength(piece.getLength())
+          .setTransferId(r.getTransferId()).setSplicedAtNanos(now).setRef(piece.getRef()).build();
+      pipe.push(buffer);
+      added.add(buffer);
+      long id = piece.getRef().getFolioId();
+      if (folios.size() < 16 && (folios.isEmpty() || folios.get(folios.size() - 1) != id)) {
+        folios.add(id);
       }
     }
+    if (s.getLength() > 0) {
+      events.publish(Topics.SPLICES, r.getFileId(), SpliceRecord.newBuilder()
+          .setContext(r.getContext()).setTransferId(r.getTransferId()).setFileId(r.getFileId())
+          .setOffset(r.getOffset()).setLength(s.getLength()).setVersion(s.getVersion()).setPipeId(pipe.id())
+          .setPages(s.getPiecesCount()).addAllFolioIds(folios).setCopied(copy).setAtNanos(now)
+          .setAttempt(r.getAttempt()).setCookie(s.getCookie()).setTransmissionsFollow(true).build());
+      meters.counter("splicelab.pipe.splices", "strategy", r.getContext().getStrategy().name(),
+          "scenario", r.getContext().getScenario()).increment();
+      meters.counter("splicelab.pipe.spliced.bytes", "strategy", r.getContext().getStrategy().name(),
+          "scenario", r.getContext().getScenario()).increment(s.getLength());
+    }
+    return SpliceInReply.newBuilder().setLength(s.getLength()).setVersion(s.getVersion())
+        .setBuffers(s.getPiecesCount()).setCookie(s.getCookie()).setBytesCopied(s.getBytesCopied()).setAtNanos(now)
+        .addAllAdded(added).build();
   }
 
   /** How splice-in takes the data under each strategy. */
@@ -149,62 +195,79 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
   }
 
   PipeReply close(PipeId r, Storage storage) {
-    {
-      Pipe pipe = pipes.remove(r.getPipeId());
-      UnpinRequest.Builder unpin = UnpinRequest.newBuilder();
-      synchronized (pipe) {
-        for (PipeBuffer b : pipe.drainAll()) {
-          Pins.release(unpin, b.getRef());
-        }
-      }
-      int released = Pins.count(unpin);
-      if (released > 0) {
-        storage.unpin(unpin.build());
-      }
-      return PipeReply.newBuilder().setPipeId(pipe.id()).setCapacity(pipe.capacity()).setReleased(released).build();
+    UnpinRequest.Builder unpin = UnpinRequest.newBuilder();
+    PipeReply reply = release(r, unpin);
+    if (reply.getReleased() > 0) {
+      storage.unpin(unpin.build());
     }
+    return reply;
+  }
+
+  /** Removes the pipe and adds the pins its buffers held to {@code unpin} (for the caller to drop). */
+  private PipeReply release(PipeId r, UnpinRequest.Builder unpin) {
+    Pipe pipe = pipes.remove(r.getPipeId());
+    synchronized (pipe) {
+      for (PipeBuffer b : pipe.drainAll()) {
+        Pins.release(unpin, b.getRef());
+      }
+    }
+    return PipeReply.newBuilder().setPipeId(pipe.id()).setCapacity(pipe.capacity()).setReleased(Pins.count(unpin)).build();
   }
 
   /**
-   * One sender connection's stream: its requests in order, its storage calls on its own session,
-   * and its pipes closed (buffers unpinned) when the stream ends, however it ends.
+   * One sender connection's stream: its requests answered in order, its storage calls on its own
+   * session, and its pipes closed (buffers unpinned) when the stream ends, however it ends. No
+   * thread waits for the storage node: a splice-in continues (and the requests after it follow)
+   * on the thread that receives the node's answer, so the session's stub may run its callbacks on
+   * the transport's own thread ({@code sessions} with a direct executor).
    */
   @Override
   public StreamObserver<PipeRequest> connect(StreamObserver<PipeResponse> out) {
     dev.splicelab.common.grpc.StorageSession session = new dev.splicelab.common.grpc.StorageSession(sessions);
-    Storage storage = new Storage() {
-      @Override
-      public SpliceReadReply spliceRead(SpliceReadRequest r) {
-        return session.spliceRead(r);
-      }
-
-      @Override
-      public void unpin(UnpinRequest r) {
-        session.unpin(r);
-      }
-    };
     java.util.Set<Long> owned = java.util.concurrent.ConcurrentHashMap.newKeySet();
     return new StreamObserver<>() {
+      /** The answer to the latest request: each request is handled once the one before it is answered. */
+      private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+
       @Override
       public void onNext(PipeRequest q) {
+        synchronized (this) {
+          tail = tail.thenCompose(v -> handle(q)).thenAccept(reply -> {
+            synchronized (out) {
+              out.onNext(reply);
+            }
+          }).exceptionally(e -> null); // a reply that cannot be sent: the stream is gone, end() cleans up
+        }
+      }
+
+      private CompletableFuture<PipeResponse> handle(PipeRequest q) {
         PipeResponse.Builder b = PipeResponse.newBuilder().setId(q.getId());
-        PipeResponse reply = dev.splicelab.common.grpc.StreamCalls.answer(() -> switch (q.getOpCase()) {
-          case CREATE -> {
-            PipeReply p = create(q.getCreate());
-            owned.add(p.getPipeId());
-            yield b.setCreated(p).build();
-          }
-          case SPLICE_IN -> b.setSpliced(spliceIn(q.getSpliceIn(), storage)).build();
-          case DRAIN -> b.setDrained(drain(q.getDrain())).build();
-          case CLOSE -> {
-            PipeReply p = close(q.getClose(), storage);
-            owned.remove(p.getPipeId());
-            yield b.setClosed(p).build();
-          }
-          default -> throw new IllegalArgumentException("op: must be create, splice_in, drain or close, got none");
-        }, f -> PipeResponse.newBuilder().setId(q.getId()).setFailure(f).build());
-        synchronized (out) {
-          out.onNext(reply);
+        Function<Failure, PipeResponse> failed = f -> PipeResponse.newBuilder().setId(q.getId()).setFailure(f).build();
+        try {
+          CompletableFuture<PipeResponse> answer = switch (q.getOpCase()) {
+            case CREATE -> {
+              PipeReply p = create(q.getCreate());
+              owned.add(p.getPipeId());
+              yield CompletableFuture.completedFuture(b.setCreated(p).build());
+            }
+            case SPLICE_IN -> spliceInLater(q.getSpliceIn(), r -> session.send(StorageRequest.newBuilder()
+                .setSpliceRead(r).build()).thenApply(StorageResponse::getSpliced))
+                .thenApply(s -> b.setSpliced(s).build());
+            case DRAIN -> CompletableFuture.completedFuture(b.setDrained(drain(q.getDrain())).build());
+            case CLOSE -> {
+              PipeId id = q.getClose();
+              UnpinRequest.Builder unpin = UnpinRequest.newBuilder();
+              PipeReply p = release(id, unpin);
+              owned.remove(p.getPipeId());
+              CompletableFuture<?> unpinned = Pins.count(unpin) > 0 ? session.unpinLater(unpin.build())
+                  : CompletableFuture.completedFuture(null);
+              yield unpinned.thenApply(x -> b.setClosed(p).build());
+            }
+            default -> throw new IllegalArgumentException("op: must be create, splice_in, drain or close, got none");
+          };
+          return answer.exceptionally(e -> failure(e, failed));
+        } catch (RuntimeException e) {
+          return CompletableFuture.completedFuture(failure(e, failed));
         }
       }
 
@@ -221,18 +284,43 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
         }
       }
 
-      /** The connection is gone: its pipes close, as a process's pipes do when it exits. */
+      /**
+       * The connection is gone: its pipes close, as a process's pipes do when it exits; after the
+       * request under way, if any, and never on a transport thread (the unpins wait for the node).
+       */
       private void end() {
-        for (Long id : List.copyOf(owned)) {
-          try {
-            close(PipeId.newBuilder().setPipeId(id).build(), unary);
-          } catch (RuntimeException e) {
-            // already closed, or the storage node is gone with the pins
-          }
+        CompletableFuture<Void> last;
+        synchronized (this) {
+          last = tail;
         }
-        owned.clear();
-        session.close();
+        last.whenCompleteAsync((v, e) -> {
+          for (Long id : List.copyOf(owned)) {
+            try {
+              close(PipeId.newBuilder().setPipeId(id).build(), unary);
+            } catch (RuntimeException ex) {
+              // already closed, or the storage node is gone with the pins
+            }
+          }
+          owned.clear();
+          session.close();
+        }, ENDINGS);
       }
     };
+  }
+
+  /** Where ended streams release their pipes (blocking calls, off the transport's threads). */
+  private static final java.util.concurrent.Executor ENDINGS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "pipe-stream-end");
+    t.setDaemon(true);
+    return t;
+  });
+
+  /** A failed request's answer, as {@link Calls#unary} would give it. */
+  private static PipeResponse failure(Throwable e, Function<Failure, PipeResponse> failed) {
+    Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    RuntimeException r = cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
+    return dev.splicelab.common.grpc.StreamCalls.answer(() -> {
+      throw r;
+    }, failed);
   }
 }

@@ -48,6 +48,24 @@ public class StorageConfiguration {
   }
 
   /**
+   * Session streams (the pipe broker's splice-reads, the sender's unpins and holds) are handled on
+   * the transport's own thread: none of their operations waits for anything but the file's lock,
+   * and a splice-in's answer then leaves the node with one thread hand-off fewer, which is time
+   * inside every race window. Every other call (writes, which can wait on stable pages for up to
+   * their timeout) keeps the default executor.
+   */
+  @Bean
+  org.springframework.grpc.server.ServerBuilderCustomizer<io.grpc.netty.NettyServerBuilder> sessionsOnTransportThreads() {
+    String session = dev.splicelab.proto.StorageNodeGrpc.getSessionMethod().getFullMethodName();
+    return builder -> builder.callExecutor(new io.grpc.ServerCallExecutorSupplier() {
+      @Override
+      public <Q, R> java.util.concurrent.Executor getExecutor(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers) {
+        return session.equals(call.getMethodDescriptor().getFullMethodName()) ? Runnable::run : null;
+      }
+    });
+  }
+
+  /**
    * The arena's size: as configured, but no more than 80% of what its filesystem has free (a store
    * into a frame the filesystem cannot back would kill the node with SIGBUS), and never less than
    * twice the largest file.

@@ -1,0 +1,79 @@
+package dev.splicelab.common.time;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+class RealtimeTest {
+
+  @Test
+  void thePriorityComesFromTheEnvironmentWithinItsRange() {
+    assertThat(Realtime.parsePriority(null)).isEqualTo(Realtime.DEFAULT_PRIORITY);
+    assertThat(Realtime.parsePriority(" ")).isEqualTo(Realtime.DEFAULT_PRIORITY);
+    assertThat(Realtime.parsePriority("0")).isZero();
+    assertThat(Realtime.parsePriority(" 99 ")).isEqualTo(99);
+    for (String bad : new String[] {"100", "-1", "ten", "1.5"}) {
+      assertThatThrownBy(() -> Realtime.parsePriority(bad)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("SPLICELAB_REALTIME_PRIORITY: must be an integer between 0 (off) and 99, got '" + bad + "'");
+    }
+  }
+
+  @Test
+  void anOutOfRangePriorityIsRefusedAndZeroLeavesTheThreadAlone() throws Exception {
+    assertThatThrownBy(() -> Realtime.promoteCurrentThread(100)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("between 0 (off) and 99, got 100");
+    AtomicReference<Realtime.Outcome> off = new AtomicReference<>();
+    AtomicReference<Integer> policy = new AtomicReference<>();
+    Thread t = new Thread(() -> {
+      off.set(Realtime.promoteCurrentThread(0));
+      policy.set(policy());
+    });
+    t.start();
+    t.join();
+    assertThat(off.get().realtime()).isFalse();
+    assertThat(off.get().description()).isEqualTo("SCHED_OTHER (real-time priority off)");
+    if (policy.get() != null) {
+      assertThat(policy.get()).as("the thread's policy in /proc").isZero();
+    }
+  }
+
+  /** What a promotion says is what the kernel then reports for the thread, whichever way it went. */
+  @Test
+  void aPromotionReportsWhatTheKernelThenSays() throws Exception {
+    AtomicReference<Realtime.Outcome> outcome = new AtomicReference<>();
+    AtomicReference<Integer> policy = new AtomicReference<>();
+    Thread t = new Thread(() -> {
+      outcome.set(Realtime.promoteCurrentThread(3));
+      policy.set(policy());
+    });
+    t.start();
+    t.join();
+    if (outcome.get().realtime()) {
+      assertThat(outcome.get().description()).isEqualTo("SCHED_RR 3");
+      if (policy.get() != null) {
+        assertThat(policy.get()).as("SCHED_RR in /proc/thread-self/stat").isEqualTo(Realtime.SCHED_RR);
+      }
+    } else {
+      assertThat(outcome.get().description()).startsWith("SCHED_OTHER (").doesNotContain("real-time priority off");
+      if (policy.get() != null) {
+        assertThat(policy.get()).isZero();
+      }
+    }
+  }
+
+  /** The calling thread's scheduling policy (field 41 of its stat), or null off Linux. */
+  private static Integer policy() {
+    Path stat = Path.of("/proc/thread-self/stat");
+    try {
+      String s = Files.readString(stat);
+      String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+      return Integer.parseInt(f[38]); // fields from 3 on: policy is field 41
+    } catch (Exception e) {
+      return null;
+    }
+  }
+}
