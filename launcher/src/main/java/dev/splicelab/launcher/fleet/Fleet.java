@@ -41,6 +41,11 @@ public interface Fleet extends AutoCloseable {
     return -1;
   }
 
+  /** The services' process ids on this host; empty when they are not processes of this launcher. */
+  default java.util.List<Long> pids() {
+    return java.util.List.of();
+  }
+
   /** What the fleet is, for the report, e.g. "local processes" or "compose project splicelab". */
   String describe();
 

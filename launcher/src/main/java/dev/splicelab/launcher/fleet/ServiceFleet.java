@@ -117,6 +117,11 @@ public final class ServiceFleet implements Fleet {
   }
 
   @Override
+  public List<Long> pids() {
+    return processes.values().stream().filter(Process::isAlive).map(Process::pid).toList();
+  }
+
+  @Override
   public long cpuNanos() {
     long total = 0;
     for (Process p : processes.values()) {

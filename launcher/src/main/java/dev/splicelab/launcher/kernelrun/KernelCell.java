@@ -258,7 +258,8 @@ final class KernelCell {
       Histogram h = latency.copy();
       return new Stats(started.get(), shortSplices.get(), delivered.get(), deliveredBytes.get(), writers.mutations(),
           writers.byKind(), bytesCopied.get(), peakReferenced.get(), samples, h, active, folios, pipeBytes, fillWrites,
-          windows.snapshot(), scheduling);
+          windows.snapshot(), writers.scheduling().isEmpty() ? scheduling
+              : scheduling + "; " + writers.scheduling() + " for the writers");
     } finally {
       issuing = false;
       boolean writersStopped = writers == null || writers.stop(10_000);

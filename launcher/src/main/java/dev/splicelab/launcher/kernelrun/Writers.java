@@ -48,6 +48,16 @@ final class Writers {
     this.onFailure = onFailure;
   }
 
+  /** The writers' nice value (SPLICELAB_DATA_PATH_NICE). */
+  private static final int NICE = dev.splicelab.common.time.Realtime.dataPathNiceFromEnvironment();
+
+  /** What the writers run under (the last one's outcome), for the cell's record; empty before they start. */
+  private volatile String scheduling = "";
+
+  String scheduling() {
+    return scheduling;
+  }
+
   /** Starts the writers; a workload with no rate (mutations off, for load tests) starts none. */
   void start() {
     if (m.ratePerSecond() <= 0) {
@@ -55,7 +65,11 @@ final class Writers {
     }
     for (int i = 0; i < m.writers(); i++) {
       int writer = i + 1;
-      Thread t = new Thread(() -> loop(writer), "kernel-writer-" + writer);
+      // data-path threads, as the mutator's writers are (dev.splicelab.common.time.Realtime)
+      Thread t = new Thread(() -> {
+        scheduling = dev.splicelab.common.time.Realtime.niceCurrentThread(NICE).description();
+        loop(writer);
+      }, "kernel-writer-" + writer);
       t.setDaemon(true);
       threads.add(t);
       t.start();

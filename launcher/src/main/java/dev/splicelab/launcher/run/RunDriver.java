@@ -54,7 +54,12 @@ public final class RunDriver implements AutoCloseable {
     this.out = out;
     this.interactive = interactive;
     this.faults = new FaultTimeline(fleet, out);
+    this.dataPath = new dev.splicelab.launcher.fleet.DataPathPriority(
+        dev.splicelab.common.time.Realtime.dataPathNiceFromEnvironment());
   }
+
+  /** The services' data-path threads get their share of the CPU while a cell is measured (Realtime). */
+  private final dev.splicelab.launcher.fleet.DataPathPriority dataPath;
 
   private ManagedChannel channel(Service s) {
     ManagedChannel c = ManagedChannelBuilder.forTarget(fleet.endpoint(s).grpc()).usePlaintext().maxInboundMessageSize(32 << 20).build();
@@ -178,26 +183,37 @@ public final class RunDriver implements AutoCloseable {
     long last = 0;
     double previous = -1;
     JitActivity jit = new JitActivity(fleet);
+    // the compilers' time, summed over the services; -1 while a scrape fails (a busy service can
+    // miss the timeout): such a tick settles nothing, and only a metric never seen in the first
+    // 30 s lets the rate alone decide
     long jitBefore = warmup.auto() ? jit.totalMillis() : -1;
-    if (warmup.auto() && jitBefore < 0) {
-      out.println("[warm-up] a service exports no jvm_compilation_time_ms_total: settling on the transfer rate alone");
-    }
+    boolean jitSeen = jitBefore >= 0;
+    boolean rateAlone = false;
     while (System.nanoTime() < end) {
+      long tick = System.nanoTime();
       sleep(Math.min(5000, (end - System.nanoTime()) / 1_000_000 + 1));
-      if (!warmup.auto()) {
-        continue;
+      if (!warmup.auto() || System.nanoTime() - tick < 1_000_000_000L) {
+        continue; // a last tick shorter than a second measures no rate
       }
       long done = sender.withDeadlineAfter(5, TimeUnit.SECONDS).status(StatusRequest.getDefaultInstance()).getTransfersCompleted();
-      double rate = (done - last) / 5.0;
+      double seconds = Math.max(0.001, (System.nanoTime() - tick) / 1e9);
+      double rate = (done - last) / seconds;
       last = done;
       double elapsed = (System.nanoTime() - t0) / 1e9;
-      long jitNow = jitBefore < 0 ? -1 : jit.totalMillis();
-      double jitShare = jitNow < 0 ? 0 : (jitNow - jitBefore) / (5000.0 * jit.services());
+      long jitNow = rateAlone ? -1 : jit.totalMillis();
+      jitSeen |= jitNow >= 0;
+      if (!jitSeen && !rateAlone && elapsed >= 30) {
+        rateAlone = true;
+        out.println("[warm-up] a service exports no jvm_compilation_time_ms_total: settling on the transfer rate alone");
+      }
+      boolean jitKnown = jitNow >= 0 && jitBefore >= 0;
+      double jitShare = jitKnown ? (jitNow - jitBefore) / (1000 * seconds * jit.services()) : 0;
       jitBefore = jitNow;
       boolean settled = previous > 0 && elapsed >= 15 && Math.abs(rate - previous) <= 0.05 * previous
-          && jitShare <= JIT_SETTLED;
+          && (rateAlone || jitKnown && jitShare <= JIT_SETTLED);
       out.printf(Locale.ROOT, "[warm-up] %5.0f s  %7.1f transfers/s%s%s%n", elapsed, rate,
-          jitNow < 0 ? "" : String.format(Locale.ROOT, "  JIT %4.1f%% of each service's time", 100 * jitShare),
+          rateAlone ? "" : jitKnown ? String.format(Locale.ROOT, "  JIT %4.1f%% of each service's time", 100 * jitShare)
+              : "  JIT unknown (a service's metrics did not answer)",
           settled ? "  (settled)" : "");
       if (settled) {
         break;
@@ -256,6 +272,7 @@ public final class RunDriver implements AutoCloseable {
     long cpu0 = cpuNanos();
     long started = System.nanoTime();
     start(sc, ctx, cell, fileId, seed);
+    String dataPathScheduling = dataPath.apply(fleet.pids(), true);
     faults.schedule(sc.faults(), seed, label);
     Duration d = sc.cellDuration();
     long deadline = started + d.toNanos();
@@ -268,6 +285,7 @@ public final class RunDriver implements AutoCloseable {
             label, sc.cellMinTransfers(), d.toMillis() / 1e3, (length.longest() - System.nanoTime()) / 1_000_000_000L);
       }
       sleep(Math.min(1000, (length.next(System.nanoTime()) - System.nanoTime()) / 1_000_000 + 1));
+      dataPath.apply(fleet.pids(), true); // threads started since (a transport's executor grows on demand)
       long now = System.nanoTime();
       pinned.add(costs(fileId).getPinnedBytes());
       if (interactive || now - lastLine >= 5_000_000_000L || now >= deadline) {
@@ -277,6 +295,7 @@ public final class RunDriver implements AutoCloseable {
     }
     faults.endCell();
     Stopped stopped = stop(timeScale);
+    dataPath.apply(fleet.pids(), false);
     double active = (System.nanoTime() - started) / 1e9;
     long cpu1 = cpuNanos();
     if (interactive) {
@@ -324,13 +343,13 @@ public final class RunDriver implements AutoCloseable {
     CellResult.MutationPace pace = CellResult.MutationPace.of(cell.workload().mutations().ratePerSecond(),
         ms.getMutations(), active, c.getStalls());
     CellResult.Timing timing = new CellResult.Timing(cs.getFidelity(), ss.getDataPath(), cpuMillis, timeScale, pace,
-        ss.getScheduling());
+        scheduling(ss.getScheduling(), dataPathScheduling));
     String unrepresentative = timing.notRepresentative();
     out.printf(Locale.ROOT, "%s race window: %.2f ms implied, %.2f ms measured: overhead %.1f%% (%s)%s; %s%s; %s; CPU %s per "
         + "transfer%n", label, cs.getFidelity().getImpliedMeanUs() / 1000, cs.getFidelity().getMeasuredMeanUs() / 1000,
         100 * timing.overheadFraction(), dev.splicelab.launcher.report.ConsoleTable.overheadParts(cs.getFidelity()),
         unrepresentative == null ? "" : " (NOT REPRESENTATIVE)", dev.splicelab.launcher.report.ConsoleTable.pace(pace),
-        ss.getDataPath(), ss.getScheduling().isEmpty() ? "scheduling unknown" : ss.getScheduling(),
+        ss.getDataPath(), timing.scheduling().isEmpty() ? "scheduling unknown" : timing.scheduling(),
         cpuMillis < 0 ? "unknown" : String.format(Locale.ROOT, "%.2f ms", cpuMillis));
     return new CellResult(cell.index(), cell.strategy(), cell.senderMode(), cell.profile().name(), cell.workload().name(),
         cs.getTransfers(), cs.getVerdicts(), ss.getTransfersStarted(), byModel, headline, new TreeMap<>(cs.getWrongBytesMap()),
@@ -432,6 +451,11 @@ public final class RunDriver implements AutoCloseable {
       ss = SenderStatus.getDefaultInstance();
     }
     return new Stopped(ms, ss);
+  }
+
+  /** The sender's timing threads' scheduling and the data-path threads', for the cell's record. */
+  private static String scheduling(String timing, String dataPath) {
+    return timing.isEmpty() ? dataPath : timing + "; " + dataPath;
   }
 
   /** Transfers the sender has started in the current cell; -1 when it does not answer. */

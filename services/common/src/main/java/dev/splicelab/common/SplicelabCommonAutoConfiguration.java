@@ -50,6 +50,39 @@ public class SplicelabCommonAutoConfiguration {
     return new TransportFaults();
   }
 
+  /**
+   * The gRPC transport's threads, named as data-path threads (see {@link
+   * dev.splicelab.common.time.Realtime}), for the server and every channel.
+   */
+  @Bean(destroyMethod = "close")
+  @ConditionalOnMissingBean
+  dev.splicelab.common.grpc.DataPathTransport dataPathTransport() {
+    return new dev.splicelab.common.grpc.DataPathTransport();
+  }
+
+  /** The Netty server on the data-path transport's threads (other server kinds, in-process ones, keep theirs). */
+  @Bean
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  org.springframework.grpc.server.ServerBuilderCustomizer dataPathServer(dev.splicelab.common.grpc.DataPathTransport t) {
+    return builder -> {
+      if (builder instanceof io.grpc.netty.NettyServerBuilder netty) {
+        t.configure(netty);
+      }
+    };
+  }
+
+  /** Every Netty client channel on the data-path transport's threads. */
+  @Bean
+  @SuppressWarnings({"rawtypes", "unchecked"})
+  org.springframework.grpc.client.GrpcChannelBuilderCustomizer dataPathChannels(
+      dev.splicelab.common.grpc.DataPathTransport t) {
+    return (authority, builder) -> {
+      if (builder instanceof io.grpc.netty.NettyChannelBuilder netty) {
+        t.configure(netty);
+      }
+    };
+  }
+
   @Bean
   @ConditionalOnMissingBean
   EventPublisher eventPublisher(KafkaTemplate<String, byte[]> template) {

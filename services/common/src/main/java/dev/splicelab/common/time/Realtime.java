@@ -6,18 +6,33 @@ import com.sun.jna.Native;
 import java.util.Locale;
 
 /**
- * Real-time scheduling for the threads that keep a scenario's time: the emulated NIC's DMA and
- * RTO timers, the link's delay timers and the application's residency sleeps. Hardware does not
- * wait for a CPU, and on an idle host an application wakes within microseconds; on a host whose
- * cores the testbed itself saturates, a SCHED_OTHER thread waits for its turn after every timer,
- * which widens every race window (the run's "wake" overhead). A thread promoted to {@code
- * SCHED_RR} preempts the others when it wakes. These threads sleep most of the time and do little
- * work per wake-up, and Linux's RT throttling (95% of each second by default) bounds what they can
- * take from the rest.
+ * How the testbed's threads are scheduled, in three classes, so that the system under test keeps
+ * the scenario's time on a host whose cores the testbed itself saturates:
  *
- * <p>Linux only. Where the policy cannot be set (no {@code CAP_SYS_NICE}, {@code RLIMIT_RTPRIO}
- * 0, another OS, no libc for JNA) the thread stays as it is and {@link Outcome#description()} says
- * why, for the run's record. Thread-safe; each call acts on the calling thread only.
+ * <ul>
+ *   <li><b>Timing threads</b> ({@link #promoteCurrentThread}): the emulated NIC's DMA and RTO
+ *       timers, the link's delay timers and the application's residency sleeps. Hardware does
+ *       not wait for a CPU, and on an idle host an application wakes within microseconds; a
+ *       SCHED_OTHER thread waits for its turn after every timer, which widens every race window
+ *       (the run's "wake" overhead). Under {@code SCHED_RR} it preempts the others when it wakes.
+ *       These threads sleep most of the time and do little work per wake-up, and Linux's RT
+ *       throttling (95% of each second by default) bounds what they can take from the rest.
+ *   <li><b>Data-path threads</b> ({@link #niceThread}, named {@value #DATA_PATH_THREAD_PREFIX}...):
+ *       every service's gRPC transport threads (the control plane's round trips: a splice-in
+ *       answered late is time inside the race window) and the mutator's writers. They do real
+ *       work, so they get a larger share (a negative nice value), not a real-time policy:
+ *       same-priority SCHED_RR threads that compute hand the CPU to each other only every 100 ms,
+ *       which delayed acks past the RTO when tried (2026-12-07). Whoever drives a cell gives them
+ *       that share while the cell is measured, and takes it back after: during the warm-up the
+ *       compilers must not wait behind them.
+ *   <li><b>Observers</b>, left as they are: the Kafka broker and producers, the verifier, the
+ *       compilers and collectors. They may lag; the verdicts come from the log, not from time.
+ * </ul>
+ *
+ * <p>Linux only. Where a class cannot be had (no {@code CAP_SYS_NICE}, no {@code RLIMIT_RTPRIO}
+ * or {@code RLIMIT_NICE}, another OS, no libc for JNA) the thread stays as it is and {@link
+ * Outcome#description()} says why, for the run's record. Thread-safe; each call acts on the
+ * calling thread only.
  */
 public final class Realtime {
 
@@ -32,13 +47,22 @@ public final class Realtime {
   public static final int DEFAULT_PRIORITY = 10;
   /** The environment variable that sets the priority for a whole run (0 turns promotion off). */
   public static final String ENVIRONMENT = "SPLICELAB_REALTIME_PRIORITY";
+  /** The data-path threads' nice value when nothing says otherwise. */
+  public static final int DEFAULT_DATA_PATH_NICE = -10;
+  /** The environment variable that sets the data-path threads' nice value (0 leaves them as they are). */
+  public static final String DATA_PATH_NICE_ENVIRONMENT = "SPLICELAB_DATA_PATH_NICE";
 
   /** What a promotion achieved: whether the thread now runs SCHED_RR, and a line for the run's record. */
   public record Outcome(boolean realtime, String description) {}
 
   private interface LibC extends Library {
     int sched_setscheduler(int pid, int policy, int[] param) throws LastErrorException;
+
+    int setpriority(int which, int who, int prio) throws LastErrorException;
   }
+
+  /** setpriority's PRIO_PROCESS: Linux takes who as one thread's id (0: the calling thread). */
+  static final int PRIO_PROCESS = 0;
 
   private static final Object LIBC = load();
 
@@ -51,6 +75,75 @@ public final class Realtime {
    */
   public static int priorityFromEnvironment() {
     return parsePriority(System.getenv(ENVIRONMENT));
+  }
+
+  /**
+   * The names (Linux's 15-character comm) of data-path threads begin with this: the services' gRPC
+   * transport threads ({@code dev.splicelab.common.grpc.DataPathTransport}) and the mutator's
+   * writers. Whoever drives a cell finds them by it.
+   */
+  public static final String DATA_PATH_THREAD_PREFIX = "data-path-";
+
+  /**
+   * The nice value {@value #DATA_PATH_NICE_ENVIRONMENT} asks for, else {@link #DEFAULT_DATA_PATH_NICE}.
+   *
+   * @throws IllegalArgumentException naming the variable and the range when it is not -20 to 19
+   */
+  public static int dataPathNiceFromEnvironment() {
+    return parseNice(System.getenv(DATA_PATH_NICE_ENVIRONMENT));
+  }
+
+  static int parseNice(String value) {
+    if (value == null || value.isBlank()) {
+      return DEFAULT_DATA_PATH_NICE;
+    }
+    try {
+      int n = Integer.parseInt(value.trim());
+      if (n >= -20 && n <= 19) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new IllegalArgumentException(DATA_PATH_NICE_ENVIRONMENT + ": must be an integer between -20 and 19 (0: leave "
+        + "the threads as they are), got '" + value + "'");
+  }
+
+  /**
+   * Gives the calling thread the nice value {@code nice} (-20 to 19); 0 leaves it as it is. Never
+   * throws for a refusal by the system: the outcome says what happened.
+   *
+   * @throws IllegalArgumentException for a value outside -20 to 19
+   */
+  public static Outcome niceCurrentThread(int nice) {
+    if (nice == 0) {
+      return new Outcome(false, "nice 0 (left as it is)");
+    }
+    return niceThread(0, nice);
+  }
+
+  /**
+   * Gives thread {@code tid} (a Linux thread id; 0: the calling thread) the nice value {@code
+   * nice}, -20 to 19, 0 included (which restores the default). Never throws for a refusal by the
+   * system (a thread that ended, a missing privilege): the outcome says what happened.
+   *
+   * @throws IllegalArgumentException for a value outside -20 to 19
+   */
+  public static Outcome niceThread(int tid, int nice) {
+    if (nice < -20 || nice > 19) {
+      throw new IllegalArgumentException("nice: must be between -20 and 19, got " + nice);
+    }
+    if (!(LIBC instanceof LibC libc)) {
+      return new Outcome(false, "nice 0 (no native access: " + LIBC + ")");
+    }
+    try {
+      libc.setpriority(PRIO_PROCESS, tid, nice);
+      return new Outcome(true, "nice " + nice);
+    } catch (LastErrorException e) {
+      return new Outcome(false, "nice 0 (setpriority(" + nice + ") failed: errno " + e.getErrorCode()
+          + (e.getErrorCode() == 13 || e.getErrorCode() == 1 ? ", needs CAP_SYS_NICE or an RLIMIT_NICE of at least "
+          + (20 - nice) : "") + ")");
+    }
   }
 
   static int parsePriority(String value) {

@@ -23,6 +23,21 @@ class RealtimeTest {
   }
 
   @Test
+  void theDataPathNiceValueComesFromTheEnvironmentWithinItsRange() {
+    assertThat(Realtime.parseNice(null)).isEqualTo(-10);
+    assertThat(Realtime.parseNice("0")).isZero();
+    assertThat(Realtime.parseNice("-20")).isEqualTo(-20);
+    assertThat(Realtime.parseNice("19")).isEqualTo(19);
+    for (String bad : new String[] {"-21", "20", "low"}) {
+      assertThatThrownBy(() -> Realtime.parseNice(bad)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("SPLICELAB_DATA_PATH_NICE: must be an integer between -20 and 19 (0: leave the threads as they "
+              + "are), got '" + bad + "'");
+    }
+    assertThatThrownBy(() -> Realtime.niceThread(0, 20)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("nice: must be between -20 and 19, got 20");
+  }
+
+  @Test
   void anOutOfRangePriorityIsRefusedAndZeroLeavesTheThreadAlone() throws Exception {
     assertThatThrownBy(() -> Realtime.promoteCurrentThread(100)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("between 0 (off) and 99, got 100");

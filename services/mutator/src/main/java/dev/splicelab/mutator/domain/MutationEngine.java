@@ -106,7 +106,9 @@ public final class MutationEngine {
     void start() {
       for (int i = 0; i < w.getWriters(); i++) {
         int writer = i + 1;
-        Thread t = new Thread(() -> writerLoop(writer), "writer-" + writer);
+        // a data-path thread (dev.splicelab.common.time.Realtime): its pace is the scenario's
+        Thread t = new Thread(() -> writerLoop(writer), dev.splicelab.common.time.Realtime.DATA_PATH_THREAD_PREFIX
+            + "writer-" + writer);
         t.setDaemon(true);
         threads.add(t);
         t.start();
