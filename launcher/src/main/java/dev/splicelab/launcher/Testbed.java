@@ -184,6 +184,9 @@ public final class Testbed implements Runnable {
     if (warmupSeconds < 0 || warmupSeconds > 600) {
       throw new IllegalArgumentException("--warmup: must be between 0 and 600 seconds, got " + warmupSeconds);
     }
+    // the scheduling variables the run's services and threads read, checked before anything starts
+    dev.splicelab.common.time.Realtime.priorityFromEnvironment();
+    dev.splicelab.common.time.Realtime.dataPathNiceFromEnvironment();
     Scenario sc = ScenarioLoader.resolve(scenario);
     if (duration != null) {
       sc = sc.withCellDuration(duration);

@@ -226,20 +226,46 @@ public final class RunDriver implements AutoCloseable {
       // A cell's start and end (a new file, new pipes, a new cell's first judgements, a finalize)
       // run code the steady load never reaches, and the compilers took it up in the first cell:
       // 66% of a core in the first 20 s of the quickstart's first cell, 10% in its second
-      // (2026-12-07). One short unmeasured cell, run through its whole life, compiles it first.
-      out.printf("[warm-up] one unmeasured %d s cell through its whole life (its start and end compile too)...%n",
-          LIFECYCLE_PASS.toSeconds());
-      RunContext pass = ctx.toBuilder().setCell(-2).build();
-      prepare(sc, pass, WARMUP_FILE, timeScale);
-      start(sc, pass, first, WARMUP_FILE, seed);
-      sleep(LIFECYCLE_PASS.toMillis());
-      stop(timeScale);
-      finishWarmUp(runId, -2);
+      // (2026-12-07). And each strategy, sender mode and workload has code of its own: the first
+      // TLS_SW cell of the mechanisms scenario, after a warm-up under CSUM_SOFTWARE, spent 23 ms
+      // per transfer encrypting in the interpreter (2026-12-08). So short unmeasured cells, each
+      // through its whole life, together run every strategy, sender mode, profile and workload.
+      List<Cell> passes = lifecyclePasses(sc);
+      out.printf("[warm-up] %d unmeasured %d s cell%s through %s whole life (every strategy, sender mode and workload; "
+          + "a cell's start and end compile too)...%n", passes.size(), LIFECYCLE_PASS.toSeconds(), passes.size() == 1 ? "" : "s",
+          passes.size() == 1 ? "its" : "their");
+      for (Cell c : passes) {
+        RunContext pass = context(sc, runId, c).toBuilder().setScenario(sc.name() + "-warmup").build();
+        out.printf("[warm-up] cell %d: %s %s %s %s%n", c.index(), c.strategy(), c.senderMode(), c.profile().name(),
+            c.workload().name());
+        prepare(sc, pass, WARMUP_FILE, timeScale);
+        start(sc, pass, c, WARMUP_FILE, seed);
+        sleep(LIFECYCLE_PASS.toMillis());
+        stop(timeScale);
+        finishWarmUp(runId, c.index());
+      }
     }
   }
 
-  /** The unmeasured cell the auto warm-up ends with, after the load has settled. */
-  static final Duration LIFECYCLE_PASS = Duration.ofSeconds(10);
+  /** Each unmeasured cell the auto warm-up ends with, after the load has settled. */
+  static final Duration LIFECYCLE_PASS = Duration.ofSeconds(5);
+
+  /**
+   * The fewest cells that together run each of the scenario's strategies, sender modes, fault
+   * profiles and workloads at least once (the i-th pairs the i-th of each, wrapping), numbered
+   * -2, -3, ...: as many as the longest of those lists, at least two.
+   */
+  static List<Cell> lifecyclePasses(Scenario sc) {
+    int n = Math.max(2, Math.max(Math.max(sc.strategies().size(), sc.senderModes().size()),
+        Math.max(sc.faultProfiles().size(), sc.workloads().size())));
+    List<Cell> passes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      passes.add(new Cell(-2 - i, sc.strategies().get(i % sc.strategies().size()),
+          sc.senderModes().get(i % sc.senderModes().size()), sc.faultProfiles().get(i % sc.faultProfiles().size()),
+          sc.workloads().get(i % sc.workloads().size())));
+    }
+    return passes;
+  }
 
   /** Drops an unmeasured cell: its transfers from the checker, its file from the storage node. */
   private void finishWarmUp(String runId, int cell) {
