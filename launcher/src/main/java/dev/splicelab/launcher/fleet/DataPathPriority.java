@@ -28,10 +28,7 @@ public final class DataPathPriority {
   }
 
   DataPathPriority(int nice, Path proc) {
-    if (nice < -20 || nice > 19) {
-      throw new IllegalArgumentException("nice: must be between -20 and 19, got " + nice);
-    }
-    this.nice = nice;
+    this.nice = Realtime.requireNice(nice);
     this.proc = proc;
   }
 
@@ -53,7 +50,7 @@ public final class DataPathPriority {
     for (long pid : pids) {
       for (int tid : dataPathThreads(pid)) {
         Realtime.Outcome o = Realtime.niceThread(tid, value);
-        if (o.realtime()) {
+        if (o.applied()) {
           done++;
         } else if (refused == null && Files.exists(proc.resolve(pid + "/task/" + tid))) {
           refused = o.description();

@@ -57,10 +57,9 @@ final class KernelCell {
   private final ConcurrentHistogram latency = new ConcurrentHistogram(3);
   /** Race windows: the residency the scenario implies, and splice-in to the receiver's read as measured. */
   private final dev.splicelab.common.fidelity.WindowStats windows = new dev.splicelab.common.fidelity.WindowStats();
-  /** SCHED_RR priority of the connection threads (SPLICELAB_REALTIME_PRIORITY; 0: the default policy). */
-  private final int realtimePriority = dev.splicelab.common.time.Realtime.priorityFromEnvironment();
-  /** What those threads run under (the first refusal, if any), for the run's record; guarded by this. */
-  private String scheduling = "";
+  /** The connection threads, under SCHED_RR at SPLICELAB_REALTIME_PRIORITY where the host allows it. */
+  private final dev.splicelab.common.time.TimingThreads timing = new dev.splicelab.common.time.TimingThreads(
+      dev.splicelab.common.time.Realtime.priorityFromEnvironment(), "the connections' sending and receiving threads");
 
   /**
    * @param label prefix of every output line
@@ -131,12 +130,7 @@ final class KernelCell {
    * ({@link dev.splicelab.common.time.Realtime}); the outcome is the cell's record.
    */
   void keepsTime() {
-    var outcome = dev.splicelab.common.time.Realtime.promoteCurrentThread(realtimePriority);
-    synchronized (this) {
-      if (scheduling.isEmpty() || !outcome.realtime()) {
-        scheduling = outcome.description() + " for the connections' sending and receiving threads";
-      }
-    }
+    timing.enter();
   }
 
   void shortSplice() {
@@ -258,8 +252,8 @@ final class KernelCell {
       Histogram h = latency.copy();
       return new Stats(started.get(), shortSplices.get(), delivered.get(), deliveredBytes.get(), writers.mutations(),
           writers.byKind(), bytesCopied.get(), peakReferenced.get(), samples, h, active, folios, pipeBytes, fillWrites,
-          windows.snapshot(), writers.scheduling().isEmpty() ? scheduling
-              : scheduling + "; " + writers.scheduling() + " for the writers");
+          windows.snapshot(), writers.scheduling().isEmpty() ? timing.record()
+              : timing.record() + "; " + writers.scheduling() + " for the writers");
     } finally {
       issuing = false;
       boolean writersStopped = writers == null || writers.stop(10_000);

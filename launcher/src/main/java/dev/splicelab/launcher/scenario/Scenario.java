@@ -71,8 +71,9 @@ public record Scenario(
    * The scenario as it runs under its time scale k (Gupta et al., NSDI 2006): the cell duration,
    * residencies, csum_to_dma, link latency, jitter, RTO, reorder delay and partition windows,
    * stable-page wait, and fault timelines and delays multiplied by k; mutation rates and
-   * bandwidths divided by k; counts (cell_min_transfers among them) unchanged. The race probabilities stay the same, so a run at k and at 1 must
-   * agree unless the testbed's own overhead biases one of them. The result has time scale 1.
+   * bandwidths divided by k; counts (cell_min_transfers among them) unchanged. The race
+   * probabilities stay the same, so a run at k and at 1 must agree unless the testbed's own
+   * overhead biases one of them. The result has time scale 1.
    */
   public Scenario dilated() {
     double k = timeScale;

@@ -155,10 +155,15 @@ public final class StreamCalls<Q, R> implements AutoCloseable {
     try {
       return body.get();
     } catch (RuntimeException e) {
-      Status s = Calls.status(e);
-      return failed.apply(Failure.newBuilder().setCode(s.getCode().value())
-          .setDescription(s.getDescription() == null ? "" : s.getDescription()).build());
+      return failed.apply(failure(e));
     }
+  }
+
+  /** A request's failure, with the status a unary call would have given for {@code e}. */
+  public static Failure failure(RuntimeException e) {
+    Status s = Calls.status(e);
+    return Failure.newBuilder().setCode(s.getCode().value())
+        .setDescription(s.getDescription() == null ? "" : s.getDescription()).build();
   }
 
 }

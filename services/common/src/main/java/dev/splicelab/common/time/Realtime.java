@@ -52,8 +52,11 @@ public final class Realtime {
   /** The environment variable that sets the data-path threads' nice value (0 leaves them as they are). */
   public static final String DATA_PATH_NICE_ENVIRONMENT = "SPLICELAB_DATA_PATH_NICE";
 
-  /** What a promotion achieved: whether the thread now runs SCHED_RR, and a line for the run's record. */
-  public record Outcome(boolean realtime, String description) {}
+  /**
+   * What a scheduling change achieved: whether it was applied (the thread now runs SCHED_RR, or at
+   * the nice value asked for), and a line for the run's record.
+   */
+  public record Outcome(boolean applied, String description) {}
 
   private interface LibC extends Library {
     int sched_setscheduler(int pid, int policy, int[] param) throws LastErrorException;
@@ -94,19 +97,57 @@ public final class Realtime {
   }
 
   static int parseNice(String value) {
+    return parse(DATA_PATH_NICE_ENVIRONMENT, value, DEFAULT_DATA_PATH_NICE, MIN_NICE, MAX_NICE,
+        "an integer between -20 and 19 (0: leave the threads as they are)");
+  }
+
+  static int parsePriority(String value) {
+    return parse(ENVIRONMENT, value, DEFAULT_PRIORITY, 0, MAX_PRIORITY, "an integer between 0 (off) and " + MAX_PRIORITY);
+  }
+
+  /** {@code value} of environment variable {@code name}: blank gives {@code fallback}; else an integer in range. */
+  private static int parse(String name, String value, int fallback, int min, int max, String allowed) {
     if (value == null || value.isBlank()) {
-      return DEFAULT_DATA_PATH_NICE;
+      return fallback;
     }
     try {
       int n = Integer.parseInt(value.trim());
-      if (n >= -20 && n <= 19) {
+      if (n >= min && n <= max) {
         return n;
       }
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new IllegalArgumentException(DATA_PATH_NICE_ENVIRONMENT + ": must be an integer between -20 and 19 (0: leave "
-        + "the threads as they are), got '" + value + "'");
+    throw new IllegalArgumentException(name + ": must be " + allowed + ", got '" + value + "'");
+  }
+
+  /**
+   * Returns {@code priority}.
+   *
+   * @throws IllegalArgumentException for a SCHED_RR priority outside 0 (off) to 99
+   */
+  public static int requirePriority(int priority) {
+    if (priority < 0 || priority > MAX_PRIORITY) {
+      throw new IllegalArgumentException("realtime priority: must be between 0 (off) and " + MAX_PRIORITY + ", got "
+          + priority);
+    }
+    return priority;
+  }
+
+  /** The range of nice values. */
+  public static final int MIN_NICE = -20;
+  public static final int MAX_NICE = 19;
+
+  /**
+   * Returns {@code nice}.
+   *
+   * @throws IllegalArgumentException for a value outside -20 to 19
+   */
+  public static int requireNice(int nice) {
+    if (nice < MIN_NICE || nice > MAX_NICE) {
+      throw new IllegalArgumentException("nice: must be between -20 and 19, got " + nice);
+    }
+    return nice;
   }
 
   /**
@@ -130,9 +171,7 @@ public final class Realtime {
    * @throws IllegalArgumentException for a value outside -20 to 19
    */
   public static Outcome niceThread(int tid, int nice) {
-    if (nice < -20 || nice > 19) {
-      throw new IllegalArgumentException("nice: must be between -20 and 19, got " + nice);
-    }
+    requireNice(nice);
     if (!(LIBC instanceof LibC libc)) {
       return new Outcome(false, "nice 0 (no native access: " + LIBC + ")");
     }
@@ -144,22 +183,6 @@ public final class Realtime {
           + (e.getErrorCode() == 13 || e.getErrorCode() == 1 ? ", needs CAP_SYS_NICE or an RLIMIT_NICE of at least "
           + (20 - nice) : "") + ")");
     }
-  }
-
-  static int parsePriority(String value) {
-    if (value == null || value.isBlank()) {
-      return DEFAULT_PRIORITY;
-    }
-    try {
-      int p = Integer.parseInt(value.trim());
-      if (p >= 0 && p <= MAX_PRIORITY) {
-        return p;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new IllegalArgumentException(ENVIRONMENT + ": must be an integer between 0 (off) and " + MAX_PRIORITY
-        + ", got '" + value + "'");
   }
 
   private static Object load() {
@@ -177,10 +200,7 @@ public final class Realtime {
    * @throws IllegalArgumentException for a priority outside 0 to 99
    */
   public static Outcome promoteCurrentThread(int priority) {
-    if (priority < 0 || priority > MAX_PRIORITY) {
-      throw new IllegalArgumentException("realtime priority: must be between 0 (off) and " + MAX_PRIORITY + ", got "
-          + priority);
-    }
+    requirePriority(priority);
     if (priority == 0) {
       return new Outcome(false, "SCHED_OTHER (real-time priority off)");
     }

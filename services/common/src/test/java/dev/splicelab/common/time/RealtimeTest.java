@@ -41,43 +41,41 @@ class RealtimeTest {
   void anOutOfRangePriorityIsRefusedAndZeroLeavesTheThreadAlone() throws Exception {
     assertThatThrownBy(() -> Realtime.promoteCurrentThread(100)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("between 0 (off) and 99, got 100");
-    AtomicReference<Realtime.Outcome> off = new AtomicReference<>();
-    AtomicReference<Integer> policy = new AtomicReference<>();
-    Thread t = new Thread(() -> {
-      off.set(Realtime.promoteCurrentThread(0));
-      policy.set(policy());
-    });
-    t.start();
-    t.join();
-    assertThat(off.get().realtime()).isFalse();
-    assertThat(off.get().description()).isEqualTo("SCHED_OTHER (real-time priority off)");
-    if (policy.get() != null) {
-      assertThat(policy.get()).as("the thread's policy in /proc").isZero();
+    Promoted off = promoteANewThread(0);
+    assertThat(off.outcome().applied()).isFalse();
+    assertThat(off.outcome().description()).isEqualTo("SCHED_OTHER (real-time priority off)");
+    if (off.policy() != null) {
+      assertThat(off.policy()).as("the thread's policy in /proc").isZero();
     }
   }
 
   /** What a promotion says is what the kernel then reports for the thread, whichever way it went. */
   @Test
   void aPromotionReportsWhatTheKernelThenSays() throws Exception {
-    AtomicReference<Realtime.Outcome> outcome = new AtomicReference<>();
-    AtomicReference<Integer> policy = new AtomicReference<>();
-    Thread t = new Thread(() -> {
-      outcome.set(Realtime.promoteCurrentThread(3));
-      policy.set(policy());
-    });
-    t.start();
-    t.join();
-    if (outcome.get().realtime()) {
-      assertThat(outcome.get().description()).isEqualTo("SCHED_RR 3");
-      if (policy.get() != null) {
-        assertThat(policy.get()).as("SCHED_RR in /proc/thread-self/stat").isEqualTo(Realtime.SCHED_RR);
+    Promoted p = promoteANewThread(3);
+    if (p.outcome().applied()) {
+      assertThat(p.outcome().description()).isEqualTo("SCHED_RR 3");
+      if (p.policy() != null) {
+        assertThat(p.policy()).as("SCHED_RR in /proc/thread-self/stat").isEqualTo(Realtime.SCHED_RR);
       }
     } else {
-      assertThat(outcome.get().description()).startsWith("SCHED_OTHER (").doesNotContain("real-time priority off");
-      if (policy.get() != null) {
-        assertThat(policy.get()).isZero();
+      assertThat(p.outcome().description()).startsWith("SCHED_OTHER (").doesNotContain("real-time priority off");
+      if (p.policy() != null) {
+        assertThat(p.policy()).isZero();
       }
     }
+  }
+
+  /** A promotion's outcome, and the policy the kernel then reports for the thread (null off Linux). */
+  record Promoted(Realtime.Outcome outcome, Integer policy) {}
+
+  /** Promotes a new thread of its own (so that this one stays as it is), and reads its policy back. */
+  private static Promoted promoteANewThread(int priority) throws InterruptedException {
+    AtomicReference<Promoted> result = new AtomicReference<>();
+    Thread t = new Thread(() -> result.set(new Promoted(Realtime.promoteCurrentThread(priority), policy())));
+    t.start();
+    t.join();
+    return result.get();
   }
 
   /** The calling thread's scheduling policy (field 41 of its stat), or null off Linux. */

@@ -18,11 +18,16 @@ final class ArenaFolioReader implements FolioReader {
     this.arena = arena;
   }
 
-  @Override
-  public void read(List<FolioRef> slices, byte[] dst) {
+  /** The arena still belongs to the node start that pinned the pages. */
+  private void requireCurrent() {
     if (!arena.current()) {
       throw new IllegalStateException("the storage node restarted: the pages pinned in " + arena.path() + " are gone");
     }
+  }
+
+  @Override
+  public void read(List<FolioRef> slices, byte[] dst) {
+    requireCurrent();
     int at = 0;
     for (FolioRef s : slices) {
       arena.read(s.getPfn(), s.getOffsetInFolio() % Arena.PAGE, dst, at, s.getLength());
@@ -32,9 +37,7 @@ final class ArenaFolioReader implements FolioReader {
 
   @Override
   public long crc32c(List<FolioRef> slices, boolean confirm, int fileId, int cookieSlot, long expectedCookie) {
-    if (!arena.current()) {
-      throw new IllegalStateException("the storage node restarted: the pages pinned in " + arena.path() + " are gone");
-    }
+    requireCurrent();
     java.util.zip.CRC32C c = new java.util.zip.CRC32C();
     for (FolioRef s : slices) {
       arena.checksum(s.getPfn(), s.getOffsetInFolio() % Arena.PAGE, s.getLength(), c);

@@ -86,7 +86,8 @@ final class Workload {
     this.fileSize = fileSize;
     this.cookieSlot = cookieSlot;
     this.latencyListener = latencyListener;
-    this.realtimePriority = realtimePriority;
+    this.timing = new dev.splicelab.common.time.TimingThreads(realtimePriority,
+        "the application, NIC and link-timer threads");
     this.tlsKey = TlsRecords.key(w.getContext().getRunId());
     Strategy strategy = w.getContext().getStrategy();
     this.optimistic = strategy == Strategy.OPTIMISTIC_CONFIRM;
@@ -106,22 +107,12 @@ final class Workload {
     };
   }
 
-  /** SCHED_RR priority of the threads that keep the scenario's time; 0: the default policy. */
-  private final int realtimePriority;
-  /** What those threads run under (the first refusal, if any thread was refused), for the run's record. */
-  private volatile String scheduling = "";
+  /** The threads that keep the scenario's time (application, NIC, link timer), and what they run under. */
+  private final dev.splicelab.common.time.TimingThreads timing;
 
-  /**
-   * Called by each thread that keeps the scenario's time (application, NIC, link timer) as it
-   * starts: puts it under SCHED_RR where the host allows it and records the outcome.
-   */
+  /** Called by each thread that keeps the scenario's time as it starts (SCHED_RR where the host allows it). */
   void keepsTime() {
-    var outcome = dev.splicelab.common.time.Realtime.promoteCurrentThread(realtimePriority);
-    synchronized (this) {
-      if (scheduling.isEmpty() || !outcome.realtime()) {
-        scheduling = outcome.description() + " for the application, NIC and link-timer threads";
-      }
-    }
+    timing.enter();
   }
 
   /** The workload's storage session: completions (unpins, hold releases, sends completed). */
@@ -385,7 +376,7 @@ final class Workload {
           .setLatencyP90Us(latencyTotal.getValueAtPercentile(90)).setLatencyP999Us(latencyTotal.getValueAtPercentile(99.9))
           .setLatencyCount(latencyTotal.getTotalCount()).setConfirmRetries(confirmRetries.get())
           .setConfirmGaveUp(confirmGaveUp.get()).setMacFailures(macFailures.get()).setBytesEncrypted(bytesEncrypted.get())
-          .setLastError(lastError).setDataPath(reader.describe()).setScheduling(scheduling).setFidelity(windows.snapshot()).setInFlight(inFlightNow)
+          .setLastError(lastError).setDataPath(reader.describe()).setScheduling(timing.record()).setFidelity(windows.snapshot()).setInFlight(inFlightNow)
           .build();
     }
   }

@@ -318,9 +318,7 @@ public class PipeGrpcService extends PipeBrokerGrpc.PipeBrokerImplBase {
   /** A failed request's answer, as {@link Calls#unary} would give it. */
   private static PipeResponse failure(Throwable e, Function<Failure, PipeResponse> failed) {
     Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-    RuntimeException r = cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
-    return dev.splicelab.common.grpc.StreamCalls.answer(() -> {
-      throw r;
-    }, failed);
+    return failed.apply(dev.splicelab.common.grpc.StreamCalls.failure(
+        cause instanceof RuntimeException r ? r : new IllegalStateException(cause)));
   }
 }
